@@ -1,0 +1,71 @@
+/**
+ * The host-side half of local mode. Miniflare exposes this handler to the
+ * worker as the `LOCAL_SERVICES` service binding (a plain Node function), and
+ * the worker-side adapters (`../local-ai.ts`, `../local-vectorize-index.ts`)
+ * speak to it. It runs what has no local simulator upstream:
+ *
+ * - `POST /ai/run` — Workers AI `run()` for local embedding models;
+ * - `/vectorize/...` — the Vectorize stand-in (exact search, persisted).
+ */
+import { createModelRegistry, UnknownModelError, type ModelRegistryOptions } from "./models/model-registry.js";
+import { createVectorService } from "./vector-service.js";
+
+export interface LocalServicesOptions extends ModelRegistryOptions {
+  /** Where the vector stand-in persists its indexes. */
+  dataDir: string;
+}
+
+export interface LocalServices {
+  fetch(request: Request): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const maxTextsPerCall = 100;
+
+export function createLocalServices(options: LocalServicesOptions): LocalServices {
+  const models = createModelRegistry(options);
+  const vectors = createVectorService({ dataDir: options.dataDir });
+
+  async function runAi(request: Request): Promise<Response> {
+    const body = (await request.json()) as { model?: unknown; inputs?: { text?: unknown } };
+    if (typeof body.model !== "string") return errorResponse(400, "BAD_REQUEST", "model must be a string");
+    let model;
+    try {
+      model = models.resolve(body.model);
+    } catch (error) {
+      if (error instanceof UnknownModelError) return errorResponse(400, "UNKNOWN_MODEL", error.message);
+      throw error;
+    }
+    const text = body.inputs?.text;
+    const texts = typeof text === "string" ? [text] : text;
+    if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string")) {
+      return errorResponse(400, "BAD_REQUEST", "inputs.text must be a string or a non-empty array of strings");
+    }
+    if (texts.length > maxTextsPerCall) {
+      return errorResponse(400, "BAD_REQUEST", `inputs.text may hold at most ${maxTextsPerCall} texts`);
+    }
+    const data = await model.embed(texts as string[]);
+    return Response.json({ shape: [data.length, data[0]?.length ?? 0], data });
+  }
+
+  return {
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      try {
+        if (path === "/ai/run" && request.method === "POST") return await runAi(request);
+        if (path.startsWith("/vectorize/")) return await vectors.fetch(request, path.slice("/vectorize/".length));
+        return errorResponse(404, "NOT_FOUND", `no local service at ${request.method} ${path}`);
+      } catch (error) {
+        console.error("[local-services]", error);
+        return errorResponse(500, "INTERNAL", error instanceof Error ? error.message : String(error));
+      }
+    },
+    async close() {
+      await vectors.close();
+    },
+  };
+}
+
+export function errorResponse(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}

@@ -1,0 +1,49 @@
+/**
+ * Text tokenisation shared by chunking (token budgets), keyword query
+ * building and extractive answering. Pure functions, no dependencies.
+ */
+
+const wordPattern = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+const tokenPattern = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
+
+/** Lower-cased words (letters and digits), in order. Apostrophe suffixes stay attached ("don't"). */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  for (const match of text.matchAll(wordPattern)) out.push(match[0].toLowerCase());
+  return out;
+}
+
+/**
+ * Approximate number of model tokens (WordPiece/BPE) in `text`: one per
+ * punctuation mark, one per word, and one more per 6 characters beyond the
+ * first 8 of a long word (rare long words split into several pieces). It is
+ * an estimate that needs no vocabulary; budgets built on it should keep a
+ * margin below a model's hard limit.
+ */
+export function countTokens(text: string): number {
+  let count = 0;
+  for (const match of text.matchAll(tokenPattern)) {
+    const length = match[0].length;
+    count += length > 8 ? 1 + Math.ceil((length - 8) / 6) : 1;
+  }
+  return count;
+}
+
+/** Common English function words; removed from keyword queries and answer scoring. */
+export const englishStopwords: ReadonlySet<string> = new Set(
+  (
+    "a about above after again against all am an and any are as at be because been before being below between both but by " +
+    "can could did do does doing down during each few for from further had has have having he her here hers herself him " +
+    "himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other " +
+    "our ours ourselves out over own same she should so some such than that the their theirs them themselves then there " +
+    "these they this those through to too under until up very was we were what when where which while who whom why will " +
+    "with would you your yours yourself yourselves"
+  ).split(" "),
+);
+
+/** Words of `text` minus stopwords; falls back to all words when every word is a stopword. */
+export function contentWords(text: string): string[] {
+  const all = words(text);
+  const content = all.filter((word) => !englishStopwords.has(word));
+  return content.length > 0 ? content : all;
+}
