@@ -6,21 +6,34 @@
  *   half of local mode: embedding model + vector index stand-in).
  * - "node": the Node half itself and the tooling (dev launcher, benchmarks).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { createLocalServices } from "./src/adapters/local/node/local-services.js";
 
+// wrangler warns, for every test file, that [env.local] lacks the `ai` and
+// `vectorize` bindings. That is deliberate (local mode replaces them), so keep
+// wrangler's log to errors while testing unless the caller asks otherwise.
+process.env.WRANGLER_LOG ??= "error";
+
 const nodeOnly = ["src/adapters/local/node/**", "scripts/**", "bench/**"];
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
-  const localServices = createLocalServices({ dataDir: mkdtempSync(join(tmpdir(), "edge-rag-test-")) });
+  const dataDir = mkdtempSync(join(tmpdir(), "edge-rag-test-"));
+  process.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
+  const localServices = createLocalServices({
+    dataDir,
+    // Lets tests make the embedding service fail for texts they mark (retry and dead-letter tests).
+    faultInjection: true,
+  });
 
   return {
     test: {
+      // Logs (the service's JSON log lines) are shown for failing tests only.
+      silent: "passed-only" as const,
       projects: [
         {
           plugins: [
@@ -28,8 +41,9 @@ export default defineConfig(async () => {
               main: "src/worker.ts",
               wrangler: { configPath: "./wrangler.toml", environment: "local" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations },
-                serviceBindings: { LOCAL_SERVICES: (request) => localServices.fetch(request as unknown as Request) as never },
+                // Retries in tests follow at once instead of after 10 s, 20 s, ...
+                bindings: { TEST_MIGRATIONS: migrations, INGEST_RETRY_BASE_SECONDS: "0" },
+                serviceBindings: { LOCAL_SERVICES: (request: Request) => localServices.fetch(request) },
               },
             }),
           ],

@@ -12,13 +12,19 @@ declare namespace Cloudflare {
     LLM_BASE_URL?: string;
     LLM_API_KEY?: string;
     LLM_MODEL?: string;
-    /** "workers-ai" (default) or "openai" (uses LLM_BASE_URL / LLM_API_KEY). */
+    /** "workers-ai" (default) or "openai" (EMBEDDING_BASE_URL / EMBEDDING_API_KEY, else the LLM_* ones). */
     EMBEDDING_PROVIDER?: string;
+    EMBEDDING_BASE_URL?: string;
+    EMBEDDING_API_KEY?: string;
+    EMBEDDING_DIMENSIONS?: string;
+    GENERATION_MAX_TOKENS?: string;
     CHUNK_MAX_TOKENS?: string;
     CHUNK_OVERLAP_TOKENS?: string;
     HYBRID_RRF_K?: string;
     HYBRID_KEYWORD_WEIGHT?: string;
     HYBRID_VECTOR_WEIGHT?: string;
+    /** First retry delay (seconds) of a failed ingestion attempt; doubles per attempt. Default 10. */
+    INGEST_RETRY_BASE_SECONDS?: string;
     /** Local mode only: the Node half (embedding models, vector index stand-in). */
     LOCAL_SERVICES?: Fetcher;
   }

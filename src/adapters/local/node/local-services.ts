@@ -13,6 +13,12 @@ import { createVectorService } from "./vector-service.js";
 export interface LocalServicesOptions extends ModelRegistryOptions {
   /** Where the vector stand-in persists its indexes. */
   dataDir: string;
+  /**
+   * Tests only: enables `POST /_test/faults {match, failures}`, after which the
+   * next `failures` embedding calls whose texts contain `match` answer 503, as
+   * an overloaded upstream would.
+   */
+  faultInjection?: boolean;
 }
 
 export interface LocalServices {
@@ -25,6 +31,14 @@ const maxTextsPerCall = 100;
 export function createLocalServices(options: LocalServicesOptions): LocalServices {
   const models = createModelRegistry(options);
   const vectors = createVectorService({ dataDir: options.dataDir });
+  const faults: { match: string; remaining: number }[] = [];
+
+  function injectedFault(texts: string[]): boolean {
+    const fault = faults.find((candidate) => candidate.remaining > 0 && texts.some((text) => text.includes(candidate.match)));
+    if (!fault) return false;
+    fault.remaining -= 1;
+    return true;
+  }
 
   async function runAi(request: Request): Promise<Response> {
     const body = (await request.json()) as { model?: unknown; inputs?: { text?: unknown } };
@@ -44,7 +58,15 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
     if (texts.length > maxTextsPerCall) {
       return errorResponse(400, "BAD_REQUEST", `inputs.text may hold at most ${maxTextsPerCall} texts`);
     }
-    const data = await model.embed(texts as string[]);
+    if (injectedFault(texts as string[])) return errorResponse(503, "OVERLOADED", "injected fault: the model is temporarily unavailable");
+    let data: number[][];
+    try {
+      data = await model.embed(texts as string[]);
+    } catch (error) {
+      // Weights that vanished or could not be downloaded: a caller problem, like an unknown model.
+      if (error instanceof UnknownModelError) return errorResponse(400, "UNKNOWN_MODEL", error.message);
+      throw error;
+    }
     return Response.json({ shape: [data.length, data[0]?.length ?? 0], data });
   }
 
@@ -53,6 +75,11 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
       const path = new URL(request.url).pathname;
       try {
         if (path === "/ai/run" && request.method === "POST") return await runAi(request);
+        if (path === "/_test/faults" && request.method === "POST" && options.faultInjection) {
+          const body = (await request.json()) as { match: string; failures: number };
+          faults.push({ match: body.match, remaining: body.failures });
+          return Response.json({ ok: true });
+        }
         if (path.startsWith("/vectorize/")) return await vectors.fetch(request, path.slice("/vectorize/".length));
         return errorResponse(404, "NOT_FOUND", `no local service at ${request.method} ${path}`);
       } catch (error) {

@@ -1,37 +1,129 @@
 /**
  * Which local embedding models exist and how to load them. Models are loaded
- * lazily, once per process.
+ * lazily, once per process (per registry).
+ *
+ * Ids understood:
+ * - `@local/universal-sentence-encoder` — the default; ships in npm, 512-d.
+ * - `@local/transformers/<path>` — a transformers.js ONNX export in
+ *   `<modelsDir>/<path>` (e.g. `@local/transformers/Xenova/bge-small-en-v1.5`).
+ *   Pooling: what a sentence-transformers `1_Pooling/config.json` declares;
+ *   otherwise CLS for bge models, mean for the rest. Always L2-normalised.
+ * - `@cf/baai/bge-{small,base,large}-en-v1.5` — the Workers AI names, served
+ *   from `<modelsDir>/Xenova/bge-{small,base,large}-en-v1.5` (the same weights
+ *   as an ONNX export; CLS pooling, normalised; 384/768/1024-d), so an index
+ *   built locally with them is of the same kind as a production one.
  */
+import { join } from "node:path";
 import type { LocalEmbeddingModel } from "./embedding-model.js";
+import {
+  createTransformersEmbedder,
+  defaultModelsDir,
+  defaultTransformersCacheDir,
+  locateTransformersModel,
+  missingModelMessage,
+  ModelFilesMissingError,
+  readSentenceTransformersPooling,
+  type TransformersDtype,
+} from "./transformers-embedder.js";
 import { createUniversalSentenceEncoder, universalSentenceEncoderId } from "./universal-sentence-encoder.js";
 
 export interface ModelRegistryOptions {
-  /** Directory holding ONNX models for transformers.js (`<dir>/<org>/<name>/...`). */
+  /**
+   * Directory holding ONNX models for transformers.js (`<dir>/<org>/<name>/...`).
+   * Default: `<cwd>/models`.
+   */
   modelsDir?: string;
-  /** Let transformers.js download from the Hugging Face hub when a model is not in `modelsDir`. */
+  /**
+   * Let transformers.js download from the Hugging Face hub when a model is not in `modelsDir`.
+   * Default: `LOCAL_ALLOW_REMOTE_MODELS=1` in the environment, else false.
+   */
   allowRemoteModels?: boolean;
+  /** Where hub downloads are cached. Default `<cwd>/.data/transformers-cache`. */
+  transformersCacheDir?: string;
+  /** ONNX weight file to load for transformers.js models. Default "fp32" (`onnx/model.onnx`). */
+  transformersDtype?: TransformersDtype;
 }
 
 export class UnknownModelError extends Error {
   override name = "UnknownModelError";
 }
 
+export const transformersIdPrefix = "@local/transformers/";
+
+/** Workers AI embedding models served locally from their ONNX exports. */
+export const workersAiEmbeddingModels: Readonly<Record<string, { repoId: string; dimensions: number }>> = {
+  "@cf/baai/bge-small-en-v1.5": { repoId: "Xenova/bge-small-en-v1.5", dimensions: 384 },
+  "@cf/baai/bge-base-en-v1.5": { repoId: "Xenova/bge-base-en-v1.5", dimensions: 768 },
+  "@cf/baai/bge-large-en-v1.5": { repoId: "Xenova/bge-large-en-v1.5", dimensions: 1024 },
+};
+
+/** bge models are trained for the [CLS] vector. */
+const clsPooledModel = /(^|\/)bge-/i;
+
 export function createModelRegistry(options: ModelRegistryOptions = {}) {
+  const modelsDir = options.modelsDir ?? defaultModelsDir();
+  const allowRemoteModels = options.allowRemoteModels ?? process.env.LOCAL_ALLOW_REMOTE_MODELS === "1";
+  const cacheDir = options.transformersCacheDir ?? defaultTransformersCacheDir();
+  const dtype = options.transformersDtype ?? "fp32";
   const loaded = new Map<string, LocalEmbeddingModel>();
-  void options;
+
+  function transformersModel(id: string, modelPath: string, dimensions?: number): LocalEmbeddingModel {
+    const location = locateTransformersModel({ modelPath, modelsDir, cacheDir, allowRemoteModels, dtype });
+    if (location.kind === "missing") throw new UnknownModelError(missingModelMessage(id, location, dtype));
+    const folder = location.kind === "directory" ? location.dir : join(cacheDir, ...location.repoId.split("/"));
+    const declared = readSentenceTransformersPooling(folder);
+    const model = createTransformersEmbedder({
+      id,
+      modelPath,
+      modelsDir,
+      cacheDir,
+      allowRemoteModels,
+      dtype,
+      pooling: declared ?? (clsPooledModel.test(modelPath) ? "cls" : "mean"),
+      normalize: true,
+      ...(dimensions !== undefined ? { dimensions } : {}),
+    });
+    return {
+      id,
+      get dimensions() {
+        return model.dimensions;
+      },
+      async embed(texts) {
+        try {
+          return await model.embed(texts);
+        } catch (error) {
+          if (error instanceof ModelFilesMissingError) throw new UnknownModelError(error.message, { cause: error });
+          throw error;
+        }
+      },
+    };
+  }
+
+  function create(id: string): LocalEmbeddingModel {
+    if (id === universalSentenceEncoderId) return createUniversalSentenceEncoder();
+    const workersAi = workersAiEmbeddingModels[id];
+    if (workersAi) return transformersModel(id, workersAi.repoId, workersAi.dimensions);
+    if (id.startsWith(transformersIdPrefix)) {
+      const modelPath = id.slice(transformersIdPrefix.length);
+      const segments = modelPath.split("/");
+      if (!modelPath || segments.some((s) => s === "" || s === "." || s === ".." || s.includes("\\"))) {
+        throw new UnknownModelError(`model "${id}": expected ${transformersIdPrefix}<path under the models directory>`);
+      }
+      return transformersModel(id, modelPath);
+    }
+    throw new UnknownModelError(
+      `model "${id}" is not available in local mode; available: ${universalSentenceEncoderId}, ` +
+        `${Object.keys(workersAiEmbeddingModels).join(", ")} (ONNX weights in ${modelsDir}), ` +
+        `${transformersIdPrefix}<org>/<name> (any ONNX export in ${modelsDir})`,
+    );
+  }
 
   return {
+    /** Resolves a model id; throws `UnknownModelError` for unknown ids and models whose files are missing. */
     resolve(id: string): LocalEmbeddingModel {
       const existing = loaded.get(id);
       if (existing) return existing;
-      let model: LocalEmbeddingModel;
-      if (id === universalSentenceEncoderId) {
-        model = createUniversalSentenceEncoder();
-      } else {
-        throw new UnknownModelError(
-          `model "${id}" is not available in local mode; available: ${universalSentenceEncoderId}`,
-        );
-      }
+      const model = create(id);
       loaded.set(id, model);
       return model;
     },

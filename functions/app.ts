@@ -1,0 +1,29 @@
+/**
+ * The HTTP API: routes and middleware, thin. Everything it does goes through
+ * the services that `resolveServices` (the composition root) builds.
+ */
+import { Hono } from "hono";
+import type { Services } from "../src/services/services.js";
+import type { AppEnv } from "./context.js";
+import { requireApiKey } from "./middleware/auth.js";
+import { handleError, handleNotFound } from "./middleware/error-handler.js";
+import { chatRoutes } from "./routes/chat.js";
+import { documentRoutes } from "./routes/documents.js";
+import { healthRoutes } from "./routes/health.js";
+import { searchRoutes } from "./routes/search.js";
+
+export function createApp(resolveServices: (env: Env) => Promise<Services>) {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  app.use("*", async (c, next) => {
+    c.set("services", await resolveServices(c.env));
+    await next();
+  });
+  app.route("/health", healthRoutes);
+  app.use("/v1/*", requireApiKey());
+  app.route("/v1/documents", documentRoutes);
+  app.route("/v1/search", searchRoutes);
+  app.route("/v1/chat", chatRoutes);
+  return app;
+}

@@ -1,0 +1,47 @@
+/**
+ * POST /v1/chat: answers from the tenant's documents. Streams SSE by default
+ * (`sources`, then `delta`s, then `done`, or `error`); `stream: false` returns
+ * one JSON object.
+ */
+import { Hono } from "hono";
+import { AppError } from "../../src/core/errors.js";
+import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
+import { createSseStream } from "../../src/core/sse/sse-encoder.js";
+import type { AppEnv } from "../context.js";
+import { readJson } from "../middleware/json-body.js";
+import { chatSchema, reservedFilterKeys } from "../schemas.js";
+
+export const chatRoutes = new Hono<AppEnv>().post("/", async (c) => {
+  const body = await readJson(c, chatSchema, { maxBytes: 512 * 1024 });
+  const { services, tenantId } = c.var;
+  // Aborted when the client goes away, so generation stops mid-token.
+  const abort = new AbortController();
+  const request = {
+    tenantId,
+    messages: body.messages,
+    topK: body.top_k,
+    mode: body.mode,
+    filter: body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys }),
+    maxTokens: services.config.generator.kind === "extractive" ? 0 : services.config.generator.maxTokens,
+    signal: abort.signal,
+  };
+  if (!body.stream) return c.json(await services.chat.answer(request));
+
+  const stream = createSseStream(services.chat.chat(request), {
+    pingIntervalMs: 15_000,
+    maxDurationMs: 5 * 60_000,
+    onStop: () => abort.abort(),
+    onError(error) {
+      if (error instanceof AppError) return { code: error.code, message: error.message };
+      services.log.error("chat.stream_failed", { error: String(error) });
+      return { code: "INTERNAL", message: "the answer could not be completed" };
+    },
+  });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+    },
+  });
+});

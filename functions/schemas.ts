@@ -1,0 +1,81 @@
+/**
+ * Request schemas of the v1 API. Objects are strict: an unknown field (a typo
+ * such as `topK` for `top_k`) is an error, not silently ignored.
+ */
+import { z } from "zod";
+
+/** Bytes of UTF-8 per document's content. */
+export const maxDocumentBytes = 1024 * 1024;
+/** Total content bytes per batch request. */
+export const maxBatchContentBytes = 10 * 1024 * 1024;
+export const maxBatchDocuments = 100;
+/** Metadata keys the service sets on every vector; users cannot set them. */
+export const reservedMetadataKeys = ["tenant_id", "document_id", "chunk_id", "version"] as const;
+/** Filters may use user metadata and `document_id`, never the other reserved keys. */
+export const reservedFilterKeys = reservedMetadataKeys.filter((key) => key !== "document_id");
+/** User metadata, serialised, stays well below Vectorize's 10 KiB per vector with our own fields. */
+export const maxMetadataBytes = 8 * 1024;
+
+const notBlank = { check: (value: string) => value.trim().length > 0, message: "must not be blank" } as const;
+const printable = /^[^\u0000-\u001f\u007f]*$/;
+
+export const documentIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@~+=-]*$/, "must start with a letter or digit and contain only letters, digits and . _ : @ ~ + = -");
+
+const metadataKey = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "metadata keys are letters, digits and underscores, not starting with a digit")
+  .refine((key) => !(reservedMetadataKeys as readonly string[]).includes(key), { message: `is reserved (${reservedMetadataKeys.join(", ")})` });
+
+const metadataSchema = z
+  .record(metadataKey, z.union([z.string().max(2048), z.number().refine(Number.isFinite, "must be a finite number"), z.boolean()]))
+  .refine((metadata) => Object.keys(metadata).length <= 64, "at most 64 metadata keys")
+  .refine((metadata) => new TextEncoder().encode(JSON.stringify(metadata)).byteLength <= maxMetadataBytes, `metadata must serialise to at most ${maxMetadataBytes} bytes`);
+
+export const documentSchema = z.strictObject({
+  id: documentIdSchema.optional(),
+  title: z.string().max(1024).regex(printable, "must not contain control characters").optional(),
+  content: z.string().refine(notBlank.check, notBlank.message),
+  format: z.enum(["text", "markdown", "html"]).default("text"),
+  metadata: metadataSchema.optional(),
+  source_url: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .max(2048)
+    .optional(),
+});
+
+export const batchSchema = z.strictObject({
+  documents: z.array(documentSchema).min(1).max(maxBatchDocuments),
+});
+
+export const listQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(256).optional(),
+  status: z.enum(["queued", "processing", "ready", "failed"]).optional(),
+});
+
+const modeSchema = z.enum(["hybrid", "vector", "keyword"]).default("hybrid");
+
+export const searchSchema = z.strictObject({
+  query: z.string().max(4096).refine(notBlank.check, notBlank.message),
+  top_k: z.number().int().min(1).max(50).default(8),
+  mode: modeSchema,
+  filter: z.unknown().optional(),
+});
+
+export const chatSchema = z.strictObject({
+  messages: z
+    .array(z.strictObject({ role: z.enum(["user", "assistant"]), content: z.string().max(32_000).refine(notBlank.check, notBlank.message) }))
+    .min(1)
+    .max(50)
+    .refine((messages) => messages[messages.length - 1]?.role === "user", "the last message must be from the user"),
+  top_k: z.number().int().min(1).max(20).default(6),
+  mode: modeSchema,
+  filter: z.unknown().optional(),
+  stream: z.boolean().default(true),
+});

@@ -1,0 +1,350 @@
+/**
+ * The document store on D1 (SQLite + FTS5). Used in both modes: locally D1
+ * runs for real under miniflare.
+ *
+ * D1 has no BEGIN/COMMIT; `batch()` is the unit of atomicity, and a statement
+ * binds at most 100 parameters. Visibility rules that keep readers consistent:
+ * a chunk is visible only when `documents.active_version` equals its version,
+ * so a new version's chunks appear, and the old ones disappear, in the one
+ * batch that flips `active_version`.
+ */
+import type {
+  ChunkInput,
+  ColumnWeights,
+  DocumentFormat,
+  DocumentInput,
+  DocumentMetadata,
+  DocumentRecord,
+  DocumentStatus,
+  DocumentStore,
+  KeywordHit,
+  ListPage,
+  SaveOutcome,
+  VisibleChunk,
+} from "../../ports/document-store.js";
+import { compileMetadataFilterToSql } from "../../core/search/metadata-filter.js";
+
+const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+const maxParams = 100;
+
+interface DocumentRow {
+  tenant_id: string;
+  id: string;
+  title: string | null;
+  format: DocumentFormat;
+  source_url: string | null;
+  metadata: string;
+  content_hash: string;
+  version: number;
+  active_version: number | null;
+  chunk_count: number;
+  status: DocumentStatus;
+  error: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const documentColumns =
+  "tenant_id, id, title, format, source_url, metadata, content_hash, version, active_version, chunk_count, status, error, attempts, created_at, updated_at";
+
+interface ChunkRow {
+  chunk_id: string;
+  document_id: string;
+  seq: number;
+  title: string;
+  heading: string;
+  text: string;
+  source_url: string | null;
+  metadata: string;
+}
+
+/** Columns of a visible chunk; `c` is chunks, `d` is documents. */
+const visibleChunkColumns =
+  "c.id AS chunk_id, c.document_id, c.seq, COALESCE(d.title, '') AS title, c.heading, c.text, d.source_url, d.metadata";
+const visibleJoin = "JOIN documents d ON d.tenant_id = c.tenant_id AND d.id = c.document_id AND d.active_version = c.version";
+
+/**
+ * The metadata JSON that filters see: the user's metadata plus `document_id`
+ * (the same fields the vectors carry), so callers can restrict a search to
+ * given documents.
+ */
+const filterableMetadataSql = "json_set(d.metadata, '$.document_id', d.id)";
+
+export class D1DocumentStore implements DocumentStore {
+  constructor(private readonly db: D1Database) {}
+
+  async saveDocuments(tenantId: string, documents: DocumentInput[]): Promise<SaveOutcome[]> {
+    if (documents.length === 0) return [];
+    // New content → insert or bump the version; same content → no row returned.
+    const upserts = documents.map((doc) =>
+      this.db
+        .prepare(
+          `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued')
+           ON CONFLICT (tenant_id, id) DO UPDATE SET
+             title = excluded.title, format = excluded.format, source_url = excluded.source_url,
+             metadata = excluded.metadata, content = excluded.content, content_hash = excluded.content_hash,
+             version = documents.version + 1, status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
+           WHERE documents.content_hash <> excluded.content_hash
+           RETURNING version`,
+        )
+        .bind(tenantId, doc.id, doc.title, doc.format, doc.sourceUrl, JSON.stringify(doc.metadata), doc.content, doc.contentHash),
+    );
+    const results = await this.db.batch<{ version: number }>(upserts);
+    const outcomes: (SaveOutcome | undefined)[] = results.map((result, index) => {
+      const row = result.results[0];
+      return row ? { kind: "stored", id: documents[index]!.id, version: row.version } : undefined;
+    });
+
+    // Unchanged content: nothing to do if it is ready; otherwise queue it again
+    // (a lost message or a failure must be recoverable by re-posting).
+    const unchangedIds = documents.filter((_, index) => !outcomes[index]).map((doc) => doc.id);
+    const current = new Map<string, { version: number; status: DocumentStatus }>();
+    for (const ids of chunked(unchangedIds, maxParams - 1)) {
+      const { results: rows } = await this.db
+        .prepare(`SELECT id, version, status FROM documents WHERE tenant_id = ? AND id IN (${placeholders(ids.length)})`)
+        .bind(tenantId, ...ids)
+        .all<{ id: string; version: number; status: DocumentStatus }>();
+      for (const row of rows) current.set(row.id, row);
+    }
+    const toReset = unchangedIds.filter((id) => current.get(id)?.status === "failed");
+    if (toReset.length > 0) {
+      await this.db.batch(
+        toReset.map((id) =>
+          this.db
+            .prepare(`UPDATE documents SET status = 'queued', error = NULL, attempts = 0, updated_at = ${now} WHERE tenant_id = ? AND id = ? AND status = 'failed'`)
+            .bind(tenantId, id),
+        ),
+      );
+    }
+    return documents.map((doc, index) => {
+      const stored = outcomes[index];
+      if (stored) return stored;
+      const row = current.get(doc.id);
+      if (!row) throw new Error(`document ${doc.id} vanished while being saved`);
+      return row.status === "ready" ? { kind: "unchanged", id: doc.id, version: row.version } : { kind: "requeue", id: doc.id, version: row.version };
+    });
+  }
+
+  async getDocument(tenantId: string, id: string): Promise<DocumentRecord | null> {
+    const row = await this.db
+      .prepare(`SELECT ${documentColumns} FROM documents WHERE tenant_id = ? AND id = ?`)
+      .bind(tenantId, id)
+      .first<DocumentRow>();
+    return row ? toRecord(row) : null;
+  }
+
+  async listDocuments(tenantId: string, options: { limit: number; after?: string; status?: DocumentStatus }): Promise<ListPage> {
+    const conditions = ["tenant_id = ?"];
+    const params: unknown[] = [tenantId];
+    if (options.after !== undefined) {
+      conditions.push("id > ?");
+      params.push(options.after);
+    }
+    if (options.status !== undefined) {
+      conditions.push("status = ?");
+      params.push(options.status);
+    }
+    const { results } = await this.db
+      .prepare(`SELECT ${documentColumns} FROM documents WHERE ${conditions.join(" AND ")} ORDER BY id LIMIT ?`)
+      .bind(...params, options.limit + 1)
+      .all<DocumentRow>();
+    const page = results.slice(0, options.limit).map(toRecord);
+    return { documents: page, nextCursor: results.length > options.limit ? page[page.length - 1]!.id : null };
+  }
+
+  async deleteDocument(tenantId: string, id: string): Promise<{ deleted: boolean; vectorIds: string[] }> {
+    const [chunks, deletion] = await this.db.batch<{ id: string }>([
+      this.db.prepare("SELECT id FROM chunks WHERE tenant_id = ? AND document_id = ?").bind(tenantId, id),
+      this.db.prepare("DELETE FROM documents WHERE tenant_id = ? AND id = ? RETURNING id").bind(tenantId, id),
+      this.db.prepare("DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?").bind(tenantId, id),
+    ]);
+    return { deleted: (deletion?.results.length ?? 0) > 0, vectorIds: (chunks?.results ?? []).map((row) => row.id) };
+  }
+
+  async loadForProcessing(tenantId: string, id: string, version: number): Promise<(DocumentRecord & { content: string }) | null> {
+    const row = await this.db
+      .prepare(`SELECT ${documentColumns}, content FROM documents WHERE tenant_id = ? AND id = ? AND version = ?`)
+      .bind(tenantId, id, version)
+      .first<DocumentRow & { content: string }>();
+    return row ? { ...toRecord(row), content: row.content } : null;
+  }
+
+  async markProcessing(tenantId: string, id: string, version: number): Promise<void> {
+    await this.db
+      .prepare(
+        `UPDATE documents SET status = 'processing', attempts = attempts + 1, updated_at = ${now}
+         WHERE tenant_id = ? AND id = ? AND version = ? AND status IN ('queued', 'processing')`,
+      )
+      .bind(tenantId, id, version)
+      .run();
+  }
+
+  async recordAttemptError(tenantId: string, id: string, version: number, error: string): Promise<void> {
+    await this.db
+      .prepare(`UPDATE documents SET error = ?, updated_at = ${now} WHERE tenant_id = ? AND id = ? AND version = ? AND status <> 'ready'`)
+      .bind(error, tenantId, id, version)
+      .run();
+  }
+
+  async markFailed(tenantId: string, id: string, version: number, error: string): Promise<void> {
+    await this.db
+      .prepare(`UPDATE documents SET status = 'failed', error = ?, updated_at = ${now} WHERE tenant_id = ? AND id = ? AND version = ? AND status <> 'ready'`)
+      .bind(error, tenantId, id, version)
+      .run();
+  }
+
+  async insertChunks(tenantId: string, documentId: string, version: number, chunks: ChunkInput[]): Promise<void> {
+    // 3 shared parameters + 8 per row, within D1's 100-parameter limit.
+    const rowsPerStatement = Math.floor((maxParams - 3) / 8);
+    const statements = chunked(chunks, rowsPerStatement).map((rows) => {
+      const values = rows.map((_, i) => `(${Array.from({ length: 8 }, (_, j) => `?${4 + i * 8 + j}`).join(", ")})`).join(", ");
+      const params = rows.flatMap((chunk) => [chunk.id, chunk.seq, chunk.title, chunk.heading, chunk.text, chunk.start, chunk.end, chunk.tokenCount]);
+      // OR IGNORE + deterministic ids: a redelivered message cannot duplicate rows.
+      // The EXISTS guard drops rows for a version that was superseded or deleted meanwhile.
+      return this.db
+        .prepare(
+          `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count)
+           SELECT v.column1, ?1, ?2, ?3, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8
+           FROM (VALUES ${values}) AS v
+           WHERE EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3)`,
+        )
+        .bind(tenantId, documentId, version, ...params);
+    });
+    // Production D1 allows 1,000 queries per Worker invocation (paid plan); keep batches modest.
+    for (const group of chunked(statements, 50)) await this.db.batch(group);
+  }
+
+  async activateVersion(tenantId: string, documentId: string, version: number, chunkCount: number): Promise<{ activated: boolean; removedChunkIds: string[] }> {
+    const [update, removed] = await this.db.batch<{ id: string }>([
+      this.db
+        .prepare(
+          `UPDATE documents SET active_version = version, status = 'ready', chunk_count = ?, error = NULL, updated_at = ${now}
+           WHERE tenant_id = ? AND id = ? AND version = ? RETURNING id`,
+        )
+        .bind(chunkCount, tenantId, documentId, version),
+      // Every chunk not of the active version goes (older versions, and this
+      // version's own rows when it was superseded or the document deleted).
+      this.db
+        .prepare(
+          `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2
+             AND version IS NOT (SELECT active_version FROM documents WHERE tenant_id = ?1 AND id = ?2)
+           RETURNING id`,
+        )
+        .bind(tenantId, documentId),
+    ]);
+    return { activated: (update?.results.length ?? 0) > 0, removedChunkIds: (removed?.results ?? []).map((row) => row.id) };
+  }
+
+  async keywordSearch(
+    tenantId: string,
+    ftsQuery: string,
+    options: { limit: number; filter?: VectorizeVectorMetadataFilter; weights: ColumnWeights },
+  ): Promise<KeywordHit[]> {
+    const { weights } = options;
+    const filter = options.filter ? compileMetadataFilterToSql(options.filter, filterableMetadataSql) : undefined;
+    const filterSql = filter ? `AND (${filter.sql})` : "";
+    const { results } = await this.db
+      .prepare(
+        `SELECT ${visibleChunkColumns}, bm25(chunks_fts, ?, ?, ?) AS bm25
+         FROM chunks_fts
+         JOIN chunks c ON c.rowid = chunks_fts.rowid
+         ${visibleJoin}
+         WHERE chunks_fts MATCH ? AND c.tenant_id = ? ${filterSql}
+         ORDER BY bm25
+         LIMIT ?`,
+      )
+      .bind(weights.title, weights.heading, weights.text, ftsQuery, tenantId, ...(filter?.params ?? []), options.limit)
+      .all<ChunkRow & { bm25: number }>();
+    return results.map((row) => ({ ...toVisibleChunk(row), bm25: row.bm25 }));
+  }
+
+  async visibleChunks(tenantId: string, ids: string[]): Promise<VisibleChunk[]> {
+    const found = new Map<string, VisibleChunk>();
+    for (const group of chunked([...new Set(ids)], maxParams - 1)) {
+      const { results } = await this.db
+        .prepare(`SELECT ${visibleChunkColumns} FROM chunks c ${visibleJoin} WHERE c.tenant_id = ? AND c.id IN (${placeholders(group.length)})`)
+        .bind(tenantId, ...group)
+        .all<ChunkRow>();
+      for (const row of results) found.set(row.chunk_id, toVisibleChunk(row));
+    }
+    return ids.flatMap((id) => {
+      const chunk = found.get(id);
+      return chunk ? [chunk] : [];
+    });
+  }
+
+  async findStalled(before: string, limit: number): Promise<{ tenantId: string; id: string; version: number }[]> {
+    const { results } = await this.db
+      .prepare("SELECT tenant_id, id, version FROM documents WHERE status = 'queued' AND updated_at < ? ORDER BY updated_at LIMIT ?")
+      .bind(before, limit)
+      .all<{ tenant_id: string; id: string; version: number }>();
+    return results.map((row) => ({ tenantId: row.tenant_id, id: row.id, version: row.version }));
+  }
+
+  async touch(tenantId: string, id: string): Promise<void> {
+    await this.db.prepare(`UPDATE documents SET updated_at = ${now} WHERE tenant_id = ? AND id = ?`).bind(tenantId, id).run();
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const row = await this.db.prepare("SELECT value FROM index_settings WHERE key = ?").bind(key).first<{ value: string }>();
+    return row?.value ?? null;
+  }
+
+  async initSetting(key: string, value: string): Promise<string> {
+    const [, read] = await this.db.batch<{ value: string }>([
+      this.db.prepare("INSERT OR IGNORE INTO index_settings (key, value) VALUES (?, ?)").bind(key, value),
+      this.db.prepare("SELECT value FROM index_settings WHERE key = ?").bind(key),
+    ]);
+    return read!.results[0]!.value;
+  }
+}
+
+function toRecord(row: DocumentRow): DocumentRecord {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    title: row.title,
+    format: row.format,
+    sourceUrl: row.source_url,
+    metadata: parseMetadata(row.metadata),
+    contentHash: row.content_hash,
+    version: row.version,
+    activeVersion: row.active_version,
+    chunkCount: row.chunk_count,
+    status: row.status,
+    error: row.error,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toVisibleChunk(row: ChunkRow): VisibleChunk {
+  return {
+    chunkId: row.chunk_id,
+    documentId: row.document_id,
+    seq: row.seq,
+    title: row.title,
+    heading: row.heading,
+    text: row.text,
+    sourceUrl: row.source_url,
+    metadata: parseMetadata(row.metadata),
+  };
+}
+
+function parseMetadata(json: string): DocumentMetadata {
+  const value: unknown = JSON.parse(json);
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as DocumentMetadata) : {};
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
+}
+
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}

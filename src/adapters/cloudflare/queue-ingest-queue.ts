@@ -1,0 +1,15 @@
+/** The ingestion queue on Cloudflare Queues (real locally too, via miniflare). */
+import type { IngestMessage, IngestQueue } from "../../ports/ingest-queue.js";
+
+/** Queues accepts at most 100 messages per sendBatch call. */
+const maxMessagesPerBatch = 100;
+
+export class QueueIngestQueue implements IngestQueue {
+  constructor(private readonly queue: Queue<IngestMessage>) {}
+
+  async send(messages: IngestMessage[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += maxMessagesPerBatch) {
+      await this.queue.sendBatch(messages.slice(start, start + maxMessagesPerBatch).map((body) => ({ body, contentType: "json" })));
+    }
+  }
+}

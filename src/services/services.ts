@@ -1,0 +1,26 @@
+/** Everything a request handler or queue consumer may use; built by the composition root. */
+import type { AppConfig } from "../config.js";
+import type { DocumentStore } from "../ports/document-store.js";
+import type { Embedder } from "../ports/embedder.js";
+import type { Generator } from "../ports/generator.js";
+import type { IngestQueue } from "../ports/ingest-queue.js";
+import type { ChatService } from "./chat-service.js";
+import type { DocumentService } from "./document-service.js";
+import type { IndexGuard } from "./index-guard.js";
+import type { IngestProcessor } from "./ingest-processor.js";
+import type { Logger } from "./logger.js";
+import type { SearchService } from "./search-service.js";
+
+export interface Services {
+  config: AppConfig;
+  store: DocumentStore;
+  queue: IngestQueue;
+  embedder: Embedder;
+  generator: Generator;
+  guard: IndexGuard;
+  documents: DocumentService;
+  search: SearchService;
+  chat: ChatService;
+  ingest: IngestProcessor;
+  log: Logger;
+}
