@@ -133,7 +133,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const recovered = await requeueUnfinished(db, await miniflare.getQueueProducer("INGEST_QUEUE"));
 
   if (options.watch) {
+    // watch() starts with a build of its own; only later builds are changes.
+    let initial = true;
     reload = async () => {
+      if (initial) {
+        initial = false;
+        return;
+      }
       await miniflare.setOptions({ ...sharedOptions, port: Number(url.port), workers: [worker()] });
       log("reloaded after a source change");
     };
