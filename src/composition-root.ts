@@ -9,7 +9,7 @@
  */
 import { D1DocumentStore } from "./adapters/cloudflare/d1-document-store.js";
 import { QueueIngestQueue } from "./adapters/cloudflare/queue-ingest-queue.js";
-import { WorkersAiEmbedder, type AiRunner } from "./adapters/cloudflare/workers-ai-embedder.js";
+import { WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
 import { WorkersAiGenerator } from "./adapters/cloudflare/workers-ai-generator.js";
 import { ExtractiveGenerator } from "./adapters/extractive/extractive-generator.js";
 import { LocalAi } from "./adapters/local/local-ai.js";
@@ -18,6 +18,7 @@ import { OpenAiCompatibleEmbedder } from "./adapters/openai/openai-compatible-em
 import { OpenAiCompatibleGenerator } from "./adapters/openai/openai-compatible-generator.js";
 import { readConfig, type AppConfig, type Mode } from "./config.js";
 import { AppError } from "./core/errors.js";
+import type { AiRunner } from "./ports/ai-runner.js";
 import type { Embedder } from "./ports/embedder.js";
 import type { Generator } from "./ports/generator.js";
 import type { IngestMessage } from "./ports/ingest-queue.js";

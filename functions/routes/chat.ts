@@ -22,7 +22,6 @@ export const chatRoutes = new Hono<AppEnv>().post("/", async (c) => {
     topK: body.top_k,
     mode: body.mode,
     filter: body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys }),
-    maxTokens: services.config.generator.kind === "extractive" ? 0 : services.config.generator.maxTokens,
     signal: abort.signal,
   };
   if (!body.stream) return c.json(await services.chat.answer(request));

@@ -13,7 +13,8 @@ export interface GenerationRequest {
   question: string;
   /** The numbered sources the prompt cites, in the order they were sent. */
   sources: NumberedSource[];
-  maxTokens: number;
+  /** A tighter answer-length limit for this request; the generator's configured cap always applies. */
+  maxTokens?: number;
   signal?: AbortSignal;
 }
 

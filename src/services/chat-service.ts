@@ -17,7 +17,6 @@ export interface ChatRequest {
   topK: number;
   mode: SearchMode;
   filter?: VectorizeVectorMetadataFilter;
-  maxTokens: number;
   signal?: AbortSignal;
 }
 
@@ -71,7 +70,6 @@ export class ChatService {
       messages: prompt.messages,
       question,
       sources,
-      maxTokens: request.maxTokens,
       signal: request.signal,
     });
     for await (const event of stream) {

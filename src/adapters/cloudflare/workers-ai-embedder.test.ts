@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LocalAi } from "../local/local-ai.js";
-import { WorkersAiEmbedder, type AiRunner } from "./workers-ai-embedder.js";
+import { WorkersAiEmbedder } from "./workers-ai-embedder.js";
+import type { AiRunner } from "../../ports/ai-runner.js";
 
 /** Records calls and answers like the Workers AI embedding models do. */
 function recordingAi(dimensions: number) {

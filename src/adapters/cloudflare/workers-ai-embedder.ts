@@ -5,12 +5,9 @@
  * serves local models under the same protocol.
  */
 import { AppError } from "../../core/errors.js";
+import type { AiRunner } from "../../ports/ai-runner.js";
 import type { Embedder, EmbedderInfo } from "../../ports/embedder.js";
 
-/** The part of the `Ai` binding this adapter needs. */
-export interface AiRunner {
-  run(model: string, inputs: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>;
-}
 
 interface ModelProfile {
   dimensions?: number;

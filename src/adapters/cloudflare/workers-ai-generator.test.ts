@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { WorkersAiGenerator, type AiTextRunner } from "./workers-ai-generator.js";
+import { WorkersAiGenerator } from "./workers-ai-generator.js";
+import type { AiRunner } from "../../ports/ai-runner.js";
 import { AppError } from "../../core/errors.js";
 import type { GenerationEvent, GenerationRequest } from "../../ports/generator.js";
 
@@ -30,7 +31,7 @@ function sseStream(chunks: Uint8Array[], options: { errorAfter?: boolean; onCanc
   });
 }
 
-class FakeAi implements AiTextRunner {
+class FakeAi implements AiRunner {
   calls: Array<{ model: string; inputs: Record<string, unknown>; options?: Record<string, unknown> }> = [];
   constructor(private readonly respond: () => unknown) {}
   async run(model: string, inputs: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown> {

@@ -10,7 +10,7 @@ const sources: NumberedSource[] = [
 ];
 
 function request(question: string, signal?: AbortSignal): GenerationRequest {
-  return { messages: [], question, sources, maxTokens: 0, ...(signal ? { signal } : {}) };
+  return { messages: [], question, sources, ...(signal ? { signal } : {}) };
 }
 
 async function collect(events: AsyncIterable<GenerationEvent>): Promise<GenerationEvent[]> {

@@ -5,7 +5,7 @@
  * (node/local-services.ts). Only embedding models are served; asking for
  * anything else fails like an unknown model would.
  */
-import type { AiRunner } from "../cloudflare/workers-ai-embedder.js";
+import type { AiRunner } from "../../ports/ai-runner.js";
 
 export class LocalAi implements AiRunner {
   constructor(private readonly service: Fetcher) {}

@@ -7,7 +7,7 @@
  */
 import { AppError } from "../../core/errors.js";
 import type { Embedder, EmbedderInfo } from "../../ports/embedder.js";
-import { openAiHeaders, resolveFetch, upstreamHttpError } from "./openai-compatible-generator.js";
+import { openAiHeaders, resolveFetch, upstreamHttpError } from "./openai-http.js";
 
 export interface OpenAiCompatibleEmbedderOptions {
   /** API root including the version, e.g. "https://api.openai.com/v1". */

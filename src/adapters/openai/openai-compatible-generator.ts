@@ -6,9 +6,9 @@
  * and `data: [DONE]`. HTTP and network failures become sanitised AppErrors
  * with the upstream status in `details`; response bodies only go to `cause`.
  */
-import { AppError } from "../../core/errors.js";
-import { parseSse } from "../../core/sse/sse-parser.js";
-import type { GenerationEvent, GenerationRequest, GenerationUsage, Generator } from "../../ports/generator.js";
+import type { GenerationEvent, GenerationRequest, Generator } from "../../ports/generator.js";
+import { isRecord, pickMaxTokens, readChatCompletionStream, readUsage, throwIfAborted, unavailable, type Json } from "../shared/chat-completion-stream.js";
+import { openAiHeaders, resolveFetch, upstreamHttpError } from "./openai-http.js";
 
 export interface OpenAiCompatibleGeneratorOptions {
   /** API root including the version, e.g. "https://api.openai.com/v1". */
@@ -20,69 +20,6 @@ export interface OpenAiCompatibleGeneratorOptions {
   /** Upper bound for `max_tokens`. */
   maxTokens?: number;
   temperature?: number;
-}
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
-}
-
-/** The fetch to use: the given one, or the global one called unbound-safe (workerd rejects a detached `fetch`). */
-export function resolveFetch(custom: typeof fetch | undefined): typeof fetch {
-  return custom ?? ((input, init) => fetch(input, init));
-}
-
-/** Request headers for an OpenAI-compatible API. */
-export function openAiHeaders(apiKey: string | undefined, accept: string): Record<string, string> {
-  return { "content-type": "application/json", accept, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
-}
-
-/**
- * Maps a failed HTTP response from an OpenAI-compatible API to a sanitised
- * AppError: 401/403 and 404 are configuration problems (MISCONFIGURED),
- * 429 and everything else are UPSTREAM_UNAVAILABLE. The status (and
- * Retry-After, when sent) go in `details`; a snippet of the body goes only
- * in `cause`, for logs. The body is consumed.
- */
-export async function upstreamHttpError(response: Response, service: string): Promise<AppError> {
-  const status = response.status;
-  const body = await response.text().catch(() => "");
-  const cause = new Error(`${service} responded ${status}: ${body.slice(0, 500)}`);
-  const retryAfter = response.headers.get("retry-after");
-  const details = { status, ...(retryAfter ? { retryAfter } : {}) };
-  if (status === 401 || status === 403) {
-    return new AppError("MISCONFIGURED", `the ${service} rejected the configured credentials`, { cause, details });
-  }
-  if (status === 404) return new AppError("MISCONFIGURED", `the configured ${service} model or URL was not found`, { cause, details });
-  if (status === 429) return new AppError("UPSTREAM_UNAVAILABLE", `the ${service} is rate limited; try again later`, { cause, details });
-  return new AppError("UPSTREAM_UNAVAILABLE", `the ${service} is unavailable`, { cause, details });
-}
-
-function unavailable(cause: unknown, message = "the language model is unavailable"): AppError {
-  return new AppError("UPSTREAM_UNAVAILABLE", message, { cause });
-}
-
-function readUsage(value: unknown): GenerationUsage | undefined {
-  if (!isRecord(value)) return undefined;
-  const usage: GenerationUsage = {};
-  for (const key of ["prompt_tokens", "completion_tokens", "total_tokens"] as const) {
-    const n = value[key];
-    if (typeof n === "number" && Number.isFinite(n)) usage[key] = n;
-  }
-  if (usage.total_tokens === undefined && usage.prompt_tokens !== undefined && usage.completion_tokens !== undefined) {
-    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-  }
-  return Object.keys(usage).length > 0 ? usage : undefined;
-}
-
-function pickMaxTokens(requested: number, cap: number | undefined): number | undefined {
-  const candidates = [requested, cap].filter((n): n is number => typeof n === "number" && Number.isFinite(n) && n > 0);
-  return candidates.length > 0 ? Math.floor(Math.min(...candidates)) : undefined;
 }
 
 export class OpenAiCompatibleGenerator implements Generator {
@@ -149,39 +86,6 @@ export class OpenAiCompatibleGenerator implements Generator {
       return;
     }
 
-    let usage: GenerationUsage | undefined;
-    let complete = false;
-    try {
-      for await (const message of parseSse(response.body, { signal })) {
-        const data = message.data.trim();
-        if (data === "[DONE]") {
-          complete = true;
-          break;
-        }
-        let frame: unknown;
-        try {
-          frame = JSON.parse(data);
-        } catch {
-          continue; // keep-alive or vendor noise
-        }
-        if (!isRecord(frame)) continue;
-        if (frame.error !== undefined && frame.error !== null) {
-          throw unavailable(new Error(`chat completions stream error: ${JSON.stringify(frame.error)}`));
-        }
-        usage = readUsage(frame.usage) ?? usage;
-        const choice = Array.isArray(frame.choices) ? (frame.choices[0] as unknown) : undefined;
-        if (!isRecord(choice)) continue;
-        if (typeof choice.finish_reason === "string") complete = true;
-        const delta = choice.delta;
-        // `reasoning_content` (reasoning models) is not part of the answer.
-        if (isRecord(delta) && typeof delta.content === "string" && delta.content !== "") yield { type: "text", text: delta.content };
-      }
-    } catch (error) {
-      throwIfAborted(signal);
-      if (error instanceof AppError) throw error;
-      throw unavailable(error);
-    }
-    if (!complete) throw unavailable(new Error("chat completions stream ended early"), "the language model stopped before finishing");
-    if (usage) yield { type: "usage", usage };
+    yield* readChatCompletionStream(response.body, { signal, source: "chat completions" });
   }
 }
