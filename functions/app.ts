@@ -10,6 +10,7 @@ import { handleError, handleNotFound } from "./middleware/error-handler.js";
 import { chatRoutes } from "./routes/chat.js";
 import { documentRoutes } from "./routes/documents.js";
 import { healthRoutes } from "./routes/health.js";
+import { indexRoutes } from "./routes/index-info.js";
 import { searchRoutes } from "./routes/search.js";
 
 export function createApp(resolveServices: (env: Env) => Promise<Services>) {
@@ -25,5 +26,6 @@ export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   app.route("/v1/documents", documentRoutes);
   app.route("/v1/search", searchRoutes);
   app.route("/v1/chat", chatRoutes);
+  app.route("/v1/index", indexRoutes);
   return app;
 }

@@ -210,3 +210,16 @@ describe("unknown routes", () => {
     expect(response.body.error.code).toBe("NOT_FOUND");
   });
 });
+
+describe("GET /v1/index/stats", () => {
+  it("counts documents by status and searchable chunks", async () => {
+    await ingest([{ id: "stats-doc", content: "Counting documents for the stats endpoint." }]);
+    const response = await api("GET", "/v1/index/stats");
+    expect(response.status).toBe(200);
+    const { documents, chunks } = response.body;
+    expect(documents.total).toBe(documents.queued + documents.processing + documents.ready + documents.failed);
+    expect(documents.ready).toBeGreaterThan(0);
+    const row = await env.DB.prepare("SELECT SUM(chunk_count) AS n FROM documents WHERE status = 'ready'").first<{ n: number }>();
+    expect(chunks).toBe(row!.n);
+  });
+});

@@ -35,6 +35,8 @@ export interface LocalServerOptions {
   /** Directory with local ONNX models for transformers.js. Default `<root>/models`. */
   modelsDir?: string;
   allowRemoteModels?: boolean;
+  /** Reuse embeddings computed by earlier runs (benchmarks). */
+  embeddingCacheDir?: string;
   log?: (line: string) => void;
 }
 
@@ -95,6 +97,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     modelsDir: options.modelsDir ?? join(root, "models"),
     transformersCacheDir: join(root, ".data", "transformers-cache"),
     allowRemoteModels: options.allowRemoteModels,
+    embeddingCacheDir: options.embeddingCacheDir,
   });
 
   const vars = { ...(workerOptions.bindings as Record<string, string> | undefined), ...options.vars };

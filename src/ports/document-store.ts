@@ -111,9 +111,18 @@ export interface DocumentStore {
   findStalled(before: string, limit: number): Promise<{ tenantId: string; id: string; version: number }[]>;
   touch(tenantId: string, id: string): Promise<void>;
 
+  /** Document counts by status and the number of visible chunks. */
+  stats(tenantId: string): Promise<IndexStats>;
+
   getSetting(key: string): Promise<string | null>;
   /** Sets `key` only if it has no value yet; returns the stored value. */
   initSetting(key: string, value: string): Promise<string>;
+}
+
+export interface IndexStats {
+  documents: Record<DocumentStatus, number> & { total: number };
+  /** Chunks of ready documents (what searches can return). */
+  chunks: number;
 }
 
 /** bm25 column weights for (title, heading, text). */

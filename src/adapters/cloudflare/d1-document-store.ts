@@ -17,6 +17,7 @@ import type {
   DocumentRecord,
   DocumentStatus,
   DocumentStore,
+  IndexStats,
   KeywordHit,
   ListPage,
   SaveOutcome,
@@ -285,6 +286,21 @@ export class D1DocumentStore implements DocumentStore {
 
   async touch(tenantId: string, id: string): Promise<void> {
     await this.db.prepare(`UPDATE documents SET updated_at = ${now} WHERE tenant_id = ? AND id = ?`).bind(tenantId, id).run();
+  }
+
+  async stats(tenantId: string): Promise<IndexStats> {
+    const { results } = await this.db
+      .prepare("SELECT status, COUNT(*) AS documents, SUM(CASE WHEN status = 'ready' THEN chunk_count ELSE 0 END) AS chunks FROM documents WHERE tenant_id = ? GROUP BY status")
+      .bind(tenantId)
+      .all<{ status: DocumentStatus; documents: number; chunks: number }>();
+    const documents = { queued: 0, processing: 0, ready: 0, failed: 0, total: 0 };
+    let chunks = 0;
+    for (const row of results) {
+      documents[row.status] = row.documents;
+      documents.total += row.documents;
+      chunks += row.chunks;
+    }
+    return { documents, chunks };
   }
 
   async getSetting(key: string): Promise<string | null> {

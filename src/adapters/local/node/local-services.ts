@@ -8,6 +8,7 @@
  * - `/vectorize/...` — the Vectorize stand-in (exact search, persisted).
  */
 import { createModelRegistry, UnknownModelError, type ModelRegistryOptions } from "./models/model-registry.js";
+import { EmbeddingCache } from "./embedding-cache.js";
 import { createVectorService } from "./vector-service.js";
 
 export interface LocalServicesOptions extends ModelRegistryOptions {
@@ -19,6 +20,8 @@ export interface LocalServicesOptions extends ModelRegistryOptions {
    * an overloaded upstream would.
    */
   faultInjection?: boolean;
+  /** Keep computed embeddings on disk here and reuse them (benchmarks). */
+  embeddingCacheDir?: string;
 }
 
 export interface LocalServices {
@@ -32,6 +35,21 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
   const models = createModelRegistry(options);
   const vectors = createVectorService({ dataDir: options.dataDir });
   const faults: { match: string; remaining: number }[] = [];
+  const cache = options.embeddingCacheDir ? new EmbeddingCache(options.embeddingCacheDir) : undefined;
+
+  /** Embeds with the model, serving what the cache already holds. */
+  async function embed(model: { id: string; embed(texts: string[]): Promise<number[][]> }, texts: string[]): Promise<number[][]> {
+    if (!cache) return model.embed(texts);
+    const cached = cache.lookup(model.id, texts);
+    const missing = texts.filter((_, index) => cached[index] === undefined);
+    if (missing.length > 0) {
+      const computed = await model.embed(missing);
+      cache.store(model.id, missing, computed);
+      let next = 0;
+      return cached.map((vector) => vector ?? computed[next++]!);
+    }
+    return cached as number[][];
+  }
 
   function injectedFault(texts: string[]): boolean {
     const fault = faults.find((candidate) => candidate.remaining > 0 && texts.some((text) => text.includes(candidate.match)));
@@ -61,7 +79,7 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
     if (injectedFault(texts as string[])) return errorResponse(503, "OVERLOADED", "injected fault: the model is temporarily unavailable");
     let data: number[][];
     try {
-      data = await model.embed(texts as string[]);
+      data = await embed(model, texts as string[]);
     } catch (error) {
       // Weights that vanished or could not be downloaded: a caller problem, like an unknown model.
       if (error instanceof UnknownModelError) return errorResponse(400, "UNKNOWN_MODEL", error.message);
