@@ -12,20 +12,26 @@ import { join } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { createLocalServices } from "./src/adapters/local/node/local-services.js";
+import { writeTinyCrossEncoder } from "./src/adapters/local/node/models/testing/tiny-cross-encoder.js";
 
 // wrangler warns, for every test file, that [env.local] lacks the `ai` and
 // `vectorize` bindings. That is deliberate (local mode replaces them), so keep
 // wrangler's log to errors while testing unless the caller asks otherwise.
 process.env.WRANGLER_LOG ??= "error";
 
-const nodeOnly = ["src/adapters/local/node/**", "scripts/**", "bench/**"];
+const nodeOnly = ["src/adapters/local/node/**", "scripts/**", "bench/**", "widget/**"];
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   const dataDir = mkdtempSync(join(tmpdir(), "edge-rag-test-"));
   process.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
+  // A tiny cross-encoder with random weights (generated, no download) serves
+  // as @local/transformers-reranker/tiny-test: reranking plumbing end to end.
+  const modelsDir = join(dataDir, "models");
+  await writeTinyCrossEncoder({ dir: modelsDir, name: "tiny-test", seed: 1 });
   const localServices = createLocalServices({
     dataDir,
+    modelsDir,
     // Lets tests make the embedding service fail for texts they mark (retry and dead-letter tests).
     faultInjection: true,
   });

@@ -6,9 +6,12 @@ import { Hono } from "hono";
 import type { Services } from "../src/services/services.js";
 import type { AppEnv } from "./context.js";
 import { requireApiKey } from "./middleware/auth.js";
+import { cors } from "./middleware/cors.js";
 import { handleError, handleNotFound } from "./middleware/error-handler.js";
 import { chatRoutes } from "./routes/chat.js";
+import { demoRoutes } from "./routes/demo.js";
 import { documentRoutes } from "./routes/documents.js";
+import { feedbackRoutes } from "./routes/feedback.js";
 import { healthRoutes } from "./routes/health.js";
 import { indexRoutes } from "./routes/index-info.js";
 import { searchRoutes } from "./routes/search.js";
@@ -22,10 +25,16 @@ export function createApp(resolveServices: (env: Env) => Promise<Services>) {
     await next();
   });
   app.route("/health", healthRoutes);
+  app.route("/demo", demoRoutes);
+  // The chat widget calls these from other sites: CORS, with preflights answered before auth.
+  const widgetCors = cors();
+  app.use("/v1/chat", widgetCors);
+  app.use("/v1/feedback", widgetCors);
   app.use("/v1/*", requireApiKey());
   app.route("/v1/documents", documentRoutes);
   app.route("/v1/search", searchRoutes);
   app.route("/v1/chat", chatRoutes);
+  app.route("/v1/feedback", feedbackRoutes);
   app.route("/v1/index", indexRoutes);
   return app;
 }

@@ -63,9 +63,11 @@ const modeSchema = z.enum(["hybrid", "vector", "keyword"]).default("hybrid");
 
 export const searchSchema = z.strictObject({
   query: z.string().max(4096).refine(notBlank.check, notBlank.message),
-  top_k: z.number().int().min(1).max(50).default(8),
+  // Capped further by SEARCH_MAX_TOP_K (default 50) in the route.
+  top_k: z.number().int().min(1).max(100).default(8),
   mode: modeSchema,
   filter: z.unknown().optional(),
+  rerank: z.boolean().optional(),
 });
 
 export const chatSchema = z.strictObject({
@@ -77,5 +79,47 @@ export const chatSchema = z.strictObject({
   top_k: z.number().int().min(1).max(20).default(6),
   mode: modeSchema,
   filter: z.unknown().optional(),
+  rerank: z.boolean().optional(),
   stream: z.boolean().default(true),
+});
+
+export const indexSettingsSchema = z.strictObject({
+  fusion: z
+    .strictObject({
+      method: z.enum(["rrf", "convex"]),
+      k: z.number().min(0).max(1000),
+      keyword_weight: z.number().min(0).max(100),
+      vector_weight: z.number().min(0).max(100),
+      normalization: z.enum(["minmax", "zscore"]),
+    })
+    .partial()
+    .nullable()
+    .optional(),
+  rerank: z
+    .strictObject({
+      enabled: z.boolean(),
+      candidates: z.number().int().min(1).max(100),
+    })
+    .partial()
+    .nullable()
+    .optional(),
+});
+
+/** Bytes of a feedback request (question, answer and sources). */
+export const maxFeedbackBytes = 256 * 1024;
+
+export const feedbackSchema = z.strictObject({
+  message_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "must start with a letter or digit and contain only letters, digits and . _ : -")
+    .optional(),
+  rating: z.enum(["up", "down"]),
+  question: z.string().max(32_000).refine(notBlank.check, notBlank.message),
+  answer: z.string().max(32_000),
+  sources: z
+    .array(z.strictObject({ n: z.number().int().min(1).max(100), document_id: documentIdSchema, chunk_id: z.string().min(1).max(256).regex(printable, "must not contain control characters") }))
+    .max(50),
+  comment: z.string().max(2000).optional(),
 });

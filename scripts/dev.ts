@@ -82,6 +82,7 @@ if (health.status === "ok") {
 }
 if (server.recovered > 0) log(`re-queued ${server.recovered} document(s) left unfinished by the last run`);
 log(`try: curl -s ${base}/health`);
+log(`chat widget demo: ${base}/demo`);
 
 const stop = async () => {
   log("stopping");

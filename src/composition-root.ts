@@ -8,8 +8,10 @@
  * D1 and Queues are real in both.
  */
 import { D1DocumentStore } from "./adapters/cloudflare/d1-document-store.js";
+import { D1FeedbackStore } from "./adapters/cloudflare/d1-feedback-store.js";
 import { QueueIngestQueue } from "./adapters/cloudflare/queue-ingest-queue.js";
 import { WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
+import { WorkersAiReranker } from "./adapters/cloudflare/workers-ai-reranker.js";
 import { WorkersAiGenerator } from "./adapters/cloudflare/workers-ai-generator.js";
 import { ExtractiveGenerator } from "./adapters/extractive/extractive-generator.js";
 import { LocalAi } from "./adapters/local/local-ai.js";
@@ -25,9 +27,12 @@ import type { IngestMessage } from "./ports/ingest-queue.js";
 import type { VectorIndex } from "./ports/vector-index.js";
 import { ChatService } from "./services/chat-service.js";
 import { DocumentService } from "./services/document-service.js";
+import { FeedbackService } from "./services/feedback-service.js";
 import { createIndexGuard } from "./services/index-guard.js";
 import { IngestProcessor } from "./services/ingest-processor.js";
-import { consoleLogger } from "./services/logger.js";
+import { createConsoleLogger } from "./services/logger.js";
+import { IndexSettings } from "./services/index-settings.js";
+import { QueryRewriter } from "./services/query-rewriter.js";
 import { SearchService } from "./services/search-service.js";
 import type { Services } from "./services/services.js";
 
@@ -41,7 +46,7 @@ export function modeOf(env: Env): Mode {
 export async function createServices(env: Env): Promise<Services> {
   const mode = modeOf(env);
   const config = readConfig(env, mode);
-  const log = consoleLogger;
+  const log = createConsoleLogger(config.logLevel);
   const store = new D1DocumentStore(env.DB);
   const queue = new QueueIngestQueue(env.INGEST_QUEUE as Queue<IngestMessage>);
 
@@ -71,7 +76,9 @@ export async function createServices(env: Env): Promise<Services> {
   const embedder = createEmbedder(config, ai);
   const generator = createGenerator(config, ai);
   const guard = createIndexGuard({ key: indexKey, store, embedder, vectors, prepare });
-  const search = new SearchService({ store, embedder, vectors, guard, fusion: config.fusion });
+  const settings = new IndexSettings(store, { fusion: config.fusion, rerank: config.rerank });
+  const reranker = config.rerank.model && ai ? new WorkersAiReranker(ai, config.rerank.model) : undefined;
+  const search = new SearchService({ store, embedder, vectors, guard, settings, reranker });
   return {
     config,
     store,
@@ -81,7 +88,14 @@ export async function createServices(env: Env): Promise<Services> {
     guard,
     documents: new DocumentService({ store, queue, log }),
     search,
-    chat: new ChatService({ search, generator }),
+    settings,
+    chat: new ChatService({
+      search,
+      generator,
+      // The extractive generator cannot rewrite queries; rules do it then.
+      rewriter: new QueryRewriter({ llm: config.generator.kind === "extractive" ? undefined : generator, log }),
+    }),
+    feedback: new FeedbackService({ store: new D1FeedbackStore(env.DB) }),
     ingest: new IngestProcessor({
       store,
       embedder,

@@ -7,7 +7,7 @@ describe("readConfig", () => {
     expect(config.apiKey).toBe("local-dev-key");
     expect(config.generator).toEqual({ kind: "extractive", model: "extractive" });
     expect(config.embedding).toEqual({ provider: "workers-ai", model: "@local/universal-sentence-encoder" });
-    expect(config.fusion).toEqual({ k: 60, keywordWeight: 1, vectorWeight: 1 });
+    expect(config.fusion).toEqual({ method: "rrf", k: 60, keywordWeight: 1, vectorWeight: 1, normalization: "minmax" });
   });
 
   it("defaults for Cloudflare mode: no key unless set, Workers AI", () => {
@@ -28,6 +28,8 @@ describe("readConfig", () => {
     [{ HYBRID_RRF_K: "-1" }, /HYBRID_RRF_K/],
     [{ HYBRID_KEYWORD_WEIGHT: "0", HYBRID_VECTOR_WEIGHT: "0" }, /both be 0/],
     [{ GENERATOR: "gpt" }, /GENERATOR/],
+    [{ HYBRID_METHOD: "sum" }, /HYBRID_METHOD/],
+    [{ HYBRID_NORMALIZATION: "rank" }, /HYBRID_NORMALIZATION/],
     [{ GENERATOR: "openai" }, /LLM_BASE_URL/],
     [{ EMBEDDING_PROVIDER: "openai" }, /EMBEDDING_MODEL/],
   ])("rejects invalid settings %j", (source, message) => {

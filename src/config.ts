@@ -5,15 +5,12 @@
  */
 import { AppError } from "./core/errors.js";
 import { defaultChunkingOptions, type ChunkingOptions } from "./core/chunking/chunker.js";
+import { defaultFusionSettings, type FusionSettings } from "./core/search/hybrid-fusion.js";
+import { logLevels, type LogLevel } from "./services/logger.js";
 
 export type Mode = "local" | "cloudflare";
 
-export interface FusionSettings {
-  /** RRF constant (default 60). */
-  k: number;
-  keywordWeight: number;
-  vectorWeight: number;
-}
+export type { FusionSettings };
 
 export type EmbeddingConfig =
   | { provider: "workers-ai"; model: string }
@@ -24,6 +21,17 @@ export type GeneratorConfig =
   | { kind: "openai"; model: string; baseUrl: string; apiKey?: string; maxTokens: number }
   | { kind: "extractive"; model: "extractive" };
 
+export interface RerankConfig {
+  /** Cross-encoder model; undefined disables reranking. */
+  model: string | undefined;
+  /** Default for searches that do not say (an index's own setting overrides it). */
+  byDefault: boolean;
+  /** How many fused candidates the reranker re-scores. */
+  candidates: number;
+}
+
+export const defaultRerankModel = "@cf/baai/bge-reranker-base";
+
 export interface AppConfig {
   mode: Mode;
   /** The admin key. Undefined only when it is missing in production (every request then fails). */
@@ -31,9 +39,14 @@ export interface AppConfig {
   embedding: EmbeddingConfig;
   generator: GeneratorConfig;
   chunking: ChunkingOptions;
+  /** Default fusion settings; an index's own setting (PUT /v1/index/settings) overrides them. */
   fusion: FusionSettings;
   /** First retry delay of a failed ingestion attempt, doubling per attempt. */
   ingestRetryBaseSeconds: number;
+  /** Largest `top_k` /v1/search accepts (≤ 100, Vectorize's own limit). */
+  searchMaxTopK: number;
+  rerank: RerankConfig;
+  logLevel: LogLevel;
 }
 
 /** The variables this module reads; a structural subset of `Env`. */
@@ -52,10 +65,17 @@ export interface ConfigSource {
   LLM_MODEL?: string;
   CHUNK_MAX_TOKENS?: string;
   CHUNK_OVERLAP_TOKENS?: string;
+  HYBRID_METHOD?: string;
+  HYBRID_NORMALIZATION?: string;
   HYBRID_RRF_K?: string;
   HYBRID_KEYWORD_WEIGHT?: string;
   HYBRID_VECTOR_WEIGHT?: string;
   INGEST_RETRY_BASE_SECONDS?: string;
+  SEARCH_MAX_TOP_K?: string;
+  LOG_LEVEL?: string;
+  RERANK_MODEL?: string;
+  RERANK_BY_DEFAULT?: string;
+  RERANK_CANDIDATES?: string;
 }
 
 export const localDevApiKey = "local-dev-key";
@@ -113,13 +133,33 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
   const chunkMax = number("CHUNK_MAX_TOKENS", defaultChunkingOptions.maxTokens, (n) => Number.isInteger(n) && n >= 16 && n <= 8192, "an integer between 16 and 8192");
   const chunkOverlap = number("CHUNK_OVERLAP_TOKENS", Math.min(defaultChunkingOptions.overlapTokens, Math.floor(chunkMax / 4)), (n) => Number.isInteger(n) && n >= 0 && n < chunkMax / 2, "a non-negative integer below half of CHUNK_MAX_TOKENS");
 
-  const weight = (name: keyof ConfigSource) => number(name, 1, (n) => n >= 0 && n <= 100, "a number between 0 and 100");
+  const weight = (name: keyof ConfigSource, fallback: number) => number(name, fallback, (n) => n >= 0 && n <= 100, "a number between 0 and 100");
+  const method = value("HYBRID_METHOD") ?? defaultFusionSettings.method;
+  if (method !== "rrf" && method !== "convex") throw misconfigured(`HYBRID_METHOD must be "rrf" or "convex" (got "${method}")`);
+  const normalization = value("HYBRID_NORMALIZATION") ?? defaultFusionSettings.normalization;
+  if (normalization !== "minmax" && normalization !== "zscore") throw misconfigured(`HYBRID_NORMALIZATION must be "minmax" or "zscore" (got "${normalization}")`);
   const fusion: FusionSettings = {
-    k: number("HYBRID_RRF_K", 60, (n) => n >= 0 && n <= 1000, "a number between 0 and 1000"),
-    keywordWeight: weight("HYBRID_KEYWORD_WEIGHT"),
-    vectorWeight: weight("HYBRID_VECTOR_WEIGHT"),
+    method,
+    k: number("HYBRID_RRF_K", defaultFusionSettings.k, (n) => n >= 0 && n <= 1000, "a number between 0 and 1000"),
+    keywordWeight: weight("HYBRID_KEYWORD_WEIGHT", defaultFusionSettings.keywordWeight),
+    vectorWeight: weight("HYBRID_VECTOR_WEIGHT", defaultFusionSettings.vectorWeight),
+    normalization,
   };
   if (fusion.keywordWeight === 0 && fusion.vectorWeight === 0) throw misconfigured("HYBRID_KEYWORD_WEIGHT and HYBRID_VECTOR_WEIGHT cannot both be 0");
+
+  // RERANK_MODEL = "" (as in [env.local]) turns reranking off; unset means the default model on Cloudflare.
+  const rerankModel = source.RERANK_MODEL === undefined ? (mode === "cloudflare" ? defaultRerankModel : undefined) : value("RERANK_MODEL");
+  const byDefault = value("RERANK_BY_DEFAULT") ?? "false";
+  if (byDefault !== "true" && byDefault !== "false") throw misconfigured(`RERANK_BY_DEFAULT must be "true" or "false" (got "${byDefault}")`);
+  if (byDefault === "true" && !rerankModel) throw misconfigured("RERANK_BY_DEFAULT=true needs RERANK_MODEL");
+  const rerank: RerankConfig = {
+    model: rerankModel,
+    byDefault: byDefault === "true",
+    candidates: number("RERANK_CANDIDATES", 20, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer between 1 and 100"),
+  };
+
+  const logLevel = value("LOG_LEVEL") ?? "info";
+  if (!(logLevels as readonly string[]).includes(logLevel)) throw misconfigured(`LOG_LEVEL must be one of ${logLevels.join(", ")} (got "${logLevel}")`);
 
   return {
     mode,
@@ -129,6 +169,9 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     chunking: { maxTokens: chunkMax, overlapTokens: chunkOverlap },
     fusion,
     ingestRetryBaseSeconds: number("INGEST_RETRY_BASE_SECONDS", 10, (n) => n >= 0 && n <= 300, "a number of seconds between 0 and 300"),
+    logLevel: logLevel as LogLevel,
+    rerank,
+    searchMaxTopK: number("SEARCH_MAX_TOP_K", 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer between 1 and 100"),
   };
 }
 

@@ -20,11 +20,25 @@ declare namespace Cloudflare {
     GENERATION_MAX_TOKENS?: string;
     CHUNK_MAX_TOKENS?: string;
     CHUNK_OVERLAP_TOKENS?: string;
+    /** "rrf" (default) or "convex". */
+    HYBRID_METHOD?: string;
+    /** "minmax" (default) or "zscore", for HYBRID_METHOD=convex. */
+    HYBRID_NORMALIZATION?: string;
     HYBRID_RRF_K?: string;
     HYBRID_KEYWORD_WEIGHT?: string;
     HYBRID_VECTOR_WEIGHT?: string;
     /** First retry delay (seconds) of a failed ingestion attempt; doubles per attempt. Default 10. */
     INGEST_RETRY_BASE_SECONDS?: string;
+    /** Largest top_k /v1/search accepts (default 50, at most 100). */
+    SEARCH_MAX_TOP_K?: string;
+    /** Cross-encoder for reranking (Cloudflare default @cf/baai/bge-reranker-base; "" disables). */
+    RERANK_MODEL?: string;
+    /** "true" to rerank searches that do not say (default "false"). */
+    RERANK_BY_DEFAULT?: string;
+    /** Fused candidates the reranker re-scores (default 20). */
+    RERANK_CANDIDATES?: string;
+    /** info (default), warn, error or silent. */
+    LOG_LEVEL?: string;
     /** Local mode only: the Node half (embedding models, vector index stand-in). */
     LOCAL_SERVICES?: Fetcher;
   }

@@ -24,7 +24,7 @@ export async function startBenchServer(options: { vars?: Record<string, string>;
     root: projectRoot,
     port: 0,
     stateDir,
-    vars: { API_KEY: benchApiKey, ...options.vars },
+    vars: { API_KEY: benchApiKey, LOG_LEVEL: "warn", ...options.vars },
     embeddingCacheDir: options.embeddingCache === false ? undefined : join(projectRoot, ".data", "bench-cache"),
   });
   return {
@@ -44,11 +44,21 @@ export class BenchApi {
   ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(new URL(path, this.base), {
-      method,
-      headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(new URL(path, this.base), {
+        method,
+        headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let response: Response;
+    try {
+      response = await send();
+    } catch (error) {
+      // A kept-alive connection the server closed while this process was busy
+      // (e.g. calibrating) fails before any byte is sent; one retry is safe.
+      if (!/other side closed|ECONNRESET/i.test(String((error as Error).cause ?? error))) throw error;
+      response = await send();
+    }
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text.slice(0, 300)}`);
     return JSON.parse(text) as T;

@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, apiKey, ingest, parseSseText } from "../../test/helpers.js";
-import { billingGuide, sampleDocs } from "../../test/fixtures/sample-docs.js";
+import { billingGuide, sampleDocs } from "../demo/sample-docs.js";
 
 async function chatStream(body: Record<string, unknown>) {
   const response = await SELF.fetch("http://edge-rag.test/v1/chat", {
@@ -76,6 +76,26 @@ describe("POST /v1/chat", () => {
       ],
     });
     expect(response.body.answer).toMatch(/sensor/);
+  });
+
+  it("rewrites a follow-up that leans on the conversation, and searches the original too", async () => {
+    const response = await api("POST", "/v1/chat", {
+      stream: false,
+      messages: [
+        { role: "user", content: "How do I maintain the evaporator fins of the heat pump?" },
+        { role: "assistant", content: "Clean them regularly [1]." },
+        { role: "user", content: "How often?" },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.retrieval_queries).toEqual(["How often? maintain evaporator fins heat pump", "How often?"]);
+    expect(response.body.answer).toMatch(/every spring/);
+    expect(typeof response.body.timings.rewrite_ms).toBe("number");
+  });
+
+  it("does not rewrite a first question", async () => {
+    const response = await api("POST", "/v1/chat", { stream: false, messages: [{ role: "user", content: "How often?" }] });
+    expect(response.body.retrieval_queries).toEqual(["How often?"]);
   });
 
   it("says so when nothing relevant is indexed", async () => {

@@ -21,6 +21,7 @@ export const chatRoutes = new Hono<AppEnv>().post("/", async (c) => {
     messages: body.messages,
     topK: body.top_k,
     mode: body.mode,
+    rerank: body.rerank,
     filter: body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys }),
     signal: abort.signal,
   };

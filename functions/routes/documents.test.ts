@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, ingest, waitForDocument } from "../../test/helpers.js";
-import { billingGuide, officeHours } from "../../test/fixtures/sample-docs.js";
+import { billingGuide, officeHours } from "../demo/sample-docs.js";
 
 describe("authentication", () => {
   it("rejects /v1 requests without a key", async () => {

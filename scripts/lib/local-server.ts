@@ -14,6 +14,7 @@ import * as esbuild from "esbuild";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import { createLocalServices, type LocalServices } from "../../src/adapters/local/node/local-services.js";
+import { watchWidget } from "./widget-build.js";
 
 type LocalD1 = Awaited<ReturnType<Miniflare["getD1Database"]>>;
 type LocalQueue = Awaited<ReturnType<Miniflare["getQueueProducer"]>>;
@@ -135,6 +136,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // run stopped is gone, so queue those documents again.
   const recovered = await requeueUnfinished(db, await miniflare.getQueueProducer("INGEST_QUEUE"));
 
+  let widgetWatcher: { dispose(): Promise<void> } | undefined;
   if (options.watch) {
     // watch() starts with a build of its own; only later builds are changes.
     let initial = true;
@@ -147,6 +149,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       log("reloaded after a source change");
     };
     await build.watch();
+    // The chat widget (dist/assets/widget.js, served as a static asset): rebuilt on change, then reloaded.
+    widgetWatcher = await watchWidget(root, { onRebuild: () => reload?.(), log });
   }
 
   return {
@@ -157,6 +161,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     async dispose() {
       reload = undefined;
       await build.dispose();
+      await widgetWatcher?.dispose();
       await miniflare.dispose();
       await services.close();
     },

@@ -115,8 +115,12 @@ export interface DocumentStore {
   stats(tenantId: string): Promise<IndexStats>;
 
   getSetting(key: string): Promise<string | null>;
+  /** The values of those `keys` that are set. */
+  getSettings(keys: string[]): Promise<Record<string, string>>;
   /** Sets `key` only if it has no value yet; returns the stored value. */
   initSetting(key: string, value: string): Promise<string>;
+  /** Sets `key` (or removes it when `value` is null). */
+  putSetting(key: string, value: string | null): Promise<void>;
 }
 
 export interface IndexStats {

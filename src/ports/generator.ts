@@ -9,7 +9,10 @@ import type { NumberedSource } from "../core/answer/sources.js";
 export interface GenerationRequest {
   /** The full prompt (system + sources + conversation), for LLM generators. */
   messages: PromptMessage[];
-  /** The user's latest question, for generators that work without a prompt. */
+  /**
+   * The user's latest question, made standalone for follow-ups (the retrieval
+   * query), for generators that work without a prompt.
+   */
   question: string;
   /** The numbered sources the prompt cites, in the order they were sent. */
   sources: NumberedSource[];

@@ -1,6 +1,7 @@
 /**
- * Retrieval-augmented chat: search with the latest question, number the
- * results as sources, build the prompt, and stream the generator's answer with
+ * Retrieval-augmented chat: search with the latest question (and, for a
+ * follow-up, with a standalone rewrite of it too, fused), number the results
+ * as sources, build the prompt, and stream the generator's answer with
  * citations restricted to the sources that were sent. Produces events; the
  * HTTP layer frames them as SSE or collects them into one JSON answer.
  */
@@ -8,7 +9,9 @@ import { planAnswerPrompt, type ChatTurn } from "../core/answer/prompt.js";
 import type { NumberedSource } from "../core/answer/sources.js";
 import { createCitationFilter } from "../core/answer/citation-filter.js";
 import type { GenerationUsage, Generator } from "../ports/generator.js";
-import type { SearchMode, SearchService, SearchTimings } from "./search-service.js";
+import { reciprocalRankFusion } from "../core/search/reciprocal-rank-fusion.js";
+import type { QueryRewriter } from "./query-rewriter.js";
+import type { SearchMode, SearchRequest, SearchResponse, SearchService, SearchTimings } from "./search-service.js";
 import { elapsedMs } from "./timing.js";
 
 export interface ChatRequest {
@@ -17,10 +20,12 @@ export interface ChatRequest {
   topK: number;
   mode: SearchMode;
   filter?: VectorizeVectorMetadataFilter;
+  rerank?: boolean;
   signal?: AbortSignal;
 }
 
 export interface ChatTimings extends SearchTimings {
+  rewrite_ms: number;
   retrieval_ms: number;
   first_token_ms: number | null;
   generation_ms: number;
@@ -29,23 +34,21 @@ export interface ChatTimings extends SearchTimings {
 export type ChatEvent =
   | { event: "sources"; data: { sources: NumberedSource[] } }
   | { event: "delta"; data: { text: string } }
-  | { event: "done"; data: { timings: ChatTimings; usage?: GenerationUsage } };
+  | { event: "done"; data: { timings: ChatTimings; usage?: GenerationUsage; retrieval_queries: string[] } };
 
 export class ChatService {
-  constructor(private readonly deps: { search: SearchService; generator: Generator }) {}
+  constructor(private readonly deps: { search: SearchService; generator: Generator; rewriter: QueryRewriter }) {}
 
   async *chat(request: ChatRequest): AsyncGenerator<ChatEvent> {
     const started = performance.now();
     const question = request.messages[request.messages.length - 1]!.content;
     const history = request.messages.slice(0, -1);
 
-    const { results, timings: searchTimings } = await this.deps.search.search({
-      tenantId: request.tenantId,
-      query: question,
-      topK: request.topK,
-      mode: request.mode,
-      filter: request.filter,
-    });
+    const rewriteStarted = performance.now();
+    const rewrite = await this.deps.rewriter.rewrite(history, question, request.signal);
+    const rewriteMs = elapsedMs(rewriteStarted);
+    const queries = rewrite.query === null ? [question] : [rewrite.query, question];
+    const { results, timings: searchTimings } = await this.retrieve(queries, request);
     const retrieved: NumberedSource[] = results.map((result, index) => ({
       n: index + 1,
       document_id: result.document_id,
@@ -68,7 +71,7 @@ export class ChatService {
     let usage: GenerationUsage | undefined;
     const stream = this.deps.generator.generate({
       messages: prompt.messages,
-      question,
+      question: rewrite.query ?? question,
       sources,
       signal: request.signal,
     });
@@ -89,16 +92,41 @@ export class ChatService {
     }
     const timings: ChatTimings = {
       ...searchTimings,
+      rewrite_ms: rewriteMs,
       retrieval_ms: retrievalMs,
       first_token_ms: firstTokenMs,
       generation_ms: elapsedMs(generationStarted),
       total_ms: elapsedMs(started),
     };
-    yield { event: "done", data: usage ? { timings, usage } : { timings } };
+    yield { event: "done", data: { timings, ...(usage ? { usage } : {}), retrieval_queries: queries } };
+  }
+
+  /**
+   * Searches every query (the rewrite first, then the original question) and
+   * fuses the result lists with reciprocal rank fusion; one query is searched
+   * as it is. Stage timings are those of the slowest search.
+   */
+  private async retrieve(queries: string[], request: ChatRequest): Promise<SearchResponse> {
+    const base: Omit<SearchRequest, "query"> = {
+      tenantId: request.tenantId,
+      topK: request.topK,
+      mode: request.mode,
+      filter: request.filter,
+      rerank: request.rerank,
+      signal: request.signal,
+    };
+    const responses = await Promise.all(queries.map((query) => this.deps.search.search({ ...base, query })));
+    if (responses.length === 1) return responses[0]!;
+    const fused = reciprocalRankFusion(
+      responses.map((response) => ({ items: response.results, weight: 1 })),
+      (result) => result.chunk_id,
+    );
+    const timings = responses.map((response) => response.timings).reduce((slowest, next) => (next.total_ms > slowest.total_ms ? next : slowest));
+    return { results: fused.slice(0, request.topK).map((entry) => ({ ...entry.item, score: entry.score })), timings };
   }
 
   /** The non-streaming form: the whole answer and its sources. */
-  async answer(request: ChatRequest): Promise<{ answer: string; sources: NumberedSource[]; timings: ChatTimings; usage?: GenerationUsage }> {
+  async answer(request: ChatRequest): Promise<{ answer: string; sources: NumberedSource[]; timings: ChatTimings; retrieval_queries: string[]; usage?: GenerationUsage }> {
     let answer = "";
     let sources: NumberedSource[] = [];
     let done: Extract<ChatEvent, { event: "done" }>["data"] | undefined;
@@ -107,7 +135,13 @@ export class ChatService {
       else if (event.event === "delta") answer += event.data.text;
       else done = event.data;
     }
-    return { answer, sources, timings: done!.timings, ...(done?.usage ? { usage: done.usage } : {}) };
+    return {
+      answer,
+      sources,
+      timings: done!.timings,
+      retrieval_queries: done!.retrieval_queries,
+      ...(done?.usage ? { usage: done.usage } : {}),
+    };
   }
 }
 

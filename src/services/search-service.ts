@@ -1,16 +1,21 @@
 /**
  * Hybrid search: the keyword leg (D1 FTS5, bm25) and the vector leg
- * (embedding + vector index) run concurrently, each scoped to the tenant
- * inside its own query, then weighted reciprocal rank fusion orders the union.
- * The fused order is the order of the response (and of chat sources).
+ * (embedding + vector index) run concurrently, each scoped to the tenant and
+ * the metadata filter inside its own query; the index's fusion setting orders
+ * the union (weighted RRF or a convex combination of normalised scores); an
+ * optional cross-encoder reranks the head of that list. The final order is
+ * the order of the response (and of chat sources).
  */
 import { buildFtsQuery } from "../core/search/fts-query.js";
-import { reciprocalRankFusion } from "../core/search/reciprocal-rank-fusion.js";
-import type { FusionSettings } from "../config.js";
+import { fuseLegs } from "../core/search/hybrid-fusion.js";
+import { applyRerank, planRerank } from "../core/search/rerank.js";
+import { AppError } from "../core/errors.js";
 import type { ColumnWeights, DocumentMetadata, DocumentStore, VisibleChunk } from "../ports/document-store.js";
 import type { Embedder } from "../ports/embedder.js";
+import type { Reranker } from "../ports/reranker.js";
 import type { VectorIndex } from "../ports/vector-index.js";
 import type { IndexGuard } from "./index-guard.js";
+import type { IndexSettings } from "./index-settings.js";
 import { elapsedMs } from "./timing.js";
 
 export type SearchMode = "hybrid" | "vector" | "keyword";
@@ -21,6 +26,9 @@ export interface SearchRequest {
   topK: number;
   mode: SearchMode;
   filter?: VectorizeVectorMetadataFilter;
+  /** Rerank with the cross-encoder; undefined follows the index's setting. */
+  rerank?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface SearchResult {
@@ -39,6 +47,7 @@ export interface SearchTimings {
   vector_ms: number;
   keyword_ms: number;
   fuse_ms: number;
+  rerank_ms: number;
   total_ms: number;
 }
 
@@ -62,38 +71,52 @@ export class SearchService {
       embedder: Embedder;
       vectors: VectorIndex;
       guard: IndexGuard;
-      fusion: FusionSettings;
+      settings: IndexSettings;
+      reranker?: Reranker;
       columnWeights?: ColumnWeights;
     },
   ) {}
 
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
-    const timings: SearchTimings = { embed_ms: 0, vector_ms: 0, keyword_ms: 0, fuse_ms: 0, total_ms: 0 };
+    const timings: SearchTimings = { embed_ms: 0, vector_ms: 0, keyword_ms: 0, fuse_ms: 0, rerank_ms: 0, total_ms: 0 };
+    if (request.rerank && !this.deps.reranker) {
+      throw new AppError("VALIDATION_FAILED", "rerank: no reranking model is configured (set RERANK_MODEL)");
+    }
     // Each leg fetches a deeper pool than asked for, so fusion has overlap to work with.
     const poolSize = Math.min(100, Math.max(2 * request.topK, 20));
 
     const keywordLeg = request.mode === "vector" ? Promise.resolve<ScoredChunk[]>([]) : this.keywordLeg(request, poolSize, timings);
     const vectorLeg = request.mode === "keyword" ? Promise.resolve<ScoredChunk[]>([]) : this.vectorLeg(request, poolSize, timings);
-    const [keyword, vector] = await Promise.all([keywordLeg, vectorLeg]);
+    // The index's settings are read alongside the legs, costing no extra latency.
+    const [keyword, vector, settings] = await Promise.all([keywordLeg, vectorLeg, this.deps.settings.get()]);
 
     const fuseStarted = performance.now();
     let ranked: ScoredChunk[];
     if (request.mode === "hybrid") {
-      const { fusion } = this.deps;
-      ranked = reciprocalRankFusion(
-        [
-          { items: keyword, weight: fusion.keywordWeight },
-          { items: vector, weight: fusion.vectorWeight },
-        ],
-        (hit) => hit.chunk.chunkId,
-        { k: fusion.k },
-      ).map((fused) => ({ chunk: fused.item.chunk, score: fused.score }));
+      ranked = fuseLegs(
+        keyword.map((hit) => ({ item: hit.chunk, score: hit.score })),
+        vector.map((hit) => ({ item: hit.chunk, score: hit.score })),
+        (chunk) => chunk.chunkId,
+        settings.fusion,
+      ).map((fused) => ({ chunk: fused.item, score: fused.score }));
     } else {
       ranked = request.mode === "keyword" ? keyword : vector;
     }
-    const results = ranked.slice(0, request.topK).map(({ chunk, score }) => toResult(chunk, score));
     timings.fuse_ms = elapsedMs(fuseStarted);
+
+    const reranker = this.deps.reranker;
+    if (reranker && (request.rerank ?? settings.rerank.enabled) && ranked.length > 0) {
+      const rerankStarted = performance.now();
+      const plan = planRerank(ranked, request.topK, settings.rerank.candidates);
+      const passages = plan.head.map(({ chunk }) => [chunk.title, chunk.heading, chunk.text].filter((part) => part !== "").join("\n"));
+      const scores = await reranker.rerank(request.query, passages, { signal: request.signal });
+      // Reranked items carry the cross-encoder's score; the rest keep theirs.
+      ranked = applyRerank(plan, scores).map(({ item, score }) => ({ chunk: item.chunk, score: score ?? item.score }));
+      timings.rerank_ms = elapsedMs(rerankStarted);
+    }
+
+    const results = ranked.slice(0, request.topK).map(({ chunk, score }) => toResult(chunk, score));
     timings.total_ms = elapsedMs(started);
     return { results, timings };
   }

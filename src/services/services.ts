@@ -6,7 +6,9 @@ import type { Generator } from "../ports/generator.js";
 import type { IngestQueue } from "../ports/ingest-queue.js";
 import type { ChatService } from "./chat-service.js";
 import type { DocumentService } from "./document-service.js";
+import type { FeedbackService } from "./feedback-service.js";
 import type { IndexGuard } from "./index-guard.js";
+import type { IndexSettings } from "./index-settings.js";
 import type { IngestProcessor } from "./ingest-processor.js";
 import type { Logger } from "./logger.js";
 import type { SearchService } from "./search-service.js";
@@ -20,7 +22,9 @@ export interface Services {
   guard: IndexGuard;
   documents: DocumentService;
   search: SearchService;
+  settings: IndexSettings;
   chat: ChatService;
+  feedback: FeedbackService;
   ingest: IngestProcessor;
   log: Logger;
 }

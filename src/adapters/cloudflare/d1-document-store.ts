@@ -308,6 +308,20 @@ export class D1DocumentStore implements DocumentStore {
     return row?.value ?? null;
   }
 
+  async getSettings(keys: string[]): Promise<Record<string, string>> {
+    if (keys.length === 0) return {};
+    const { results } = await this.db
+      .prepare(`SELECT key, value FROM index_settings WHERE key IN (${placeholders(keys.length)})`)
+      .bind(...keys)
+      .all<{ key: string; value: string }>();
+    return Object.fromEntries(results.map((row) => [row.key, row.value]));
+  }
+
+  async putSetting(key: string, value: string | null): Promise<void> {
+    if (value === null) await this.db.prepare("DELETE FROM index_settings WHERE key = ?").bind(key).run();
+    else await this.db.prepare("INSERT INTO index_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key, value).run();
+  }
+
   async initSetting(key: string, value: string): Promise<string> {
     const [, read] = await this.db.batch<{ value: string }>([
       this.db.prepare("INSERT OR IGNORE INTO index_settings (key, value) VALUES (?, ?)").bind(key, value),

@@ -61,6 +61,37 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
   async function runAi(request: Request): Promise<Response> {
     const body = (await request.json()) as { model?: unknown; inputs?: { text?: unknown } };
     if (typeof body.model !== "string") return errorResponse(400, "BAD_REQUEST", "model must be a string");
+    const inputs: Record<string, unknown> = typeof body.inputs === "object" && body.inputs !== null ? body.inputs : {};
+    if ("query" in inputs || "contexts" in inputs) {
+      // A reranker, as on Workers AI: {query, contexts: [{text}], top_k?} → {response: [{id, score}]}, best first.
+      let reranker;
+      try {
+        reranker = models.resolveReranker(body.model);
+      } catch (error) {
+        if (error instanceof UnknownModelError) return errorResponse(400, "UNKNOWN_MODEL", error.message);
+        throw error;
+      }
+      const { query, contexts, top_k: topK } = inputs;
+      if (typeof query !== "string" || query === "") return errorResponse(400, "BAD_REQUEST", "inputs.query must be a non-empty string");
+      const passages = Array.isArray(contexts)
+        ? contexts.map((context: unknown) => (context as { text?: unknown } | null)?.text)
+        : undefined;
+      if (!passages || !passages.every((text): text is string => typeof text === "string" && text !== "")) {
+        return errorResponse(400, "BAD_REQUEST", "inputs.contexts must be an array of {text} objects with non-empty text");
+      }
+      if (topK !== undefined && !(typeof topK === "number" && Number.isInteger(topK) && topK >= 1)) {
+        return errorResponse(400, "BAD_REQUEST", "inputs.top_k must be an integer of at least 1");
+      }
+      let scores: number[];
+      try {
+        scores = passages.length > 0 ? await reranker.rerank(query, passages) : [];
+      } catch (error) {
+        if (error instanceof UnknownModelError) return errorResponse(400, "UNKNOWN_MODEL", error.message);
+        throw error;
+      }
+      const ranked = scores.map((score, id) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+      return Response.json({ response: topK === undefined ? ranked : ranked.slice(0, topK) });
+    }
     let model;
     try {
       model = models.resolve(body.model);

@@ -12,6 +12,11 @@
  * pipeline, padding, truncation and CLS/mean pooling all run for real. The
  * vectors mean nothing; they are deterministic for a given seed.
  *
+ * With `architecture: "BertForSequenceClassification"` the graph instead ends
+ * in BERT's classification head — pooler (dense + tanh on the [CLS] state) →
+ * linear layer to `num_labels` (1) — and outputs `logits` `[batch, 1]`, like
+ * an exported cross-encoder (see `tiny-cross-encoder.ts`).
+ *
  * The ONNX file is protobuf; a minimal encoder for the few ONNX messages used
  * (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, ...) is
  * written out below, field numbers from onnx/onnx.proto.
@@ -30,7 +35,15 @@ export interface TinyBertOptions {
   hiddenSize?: number;
   /** Write a sentence-transformers `1_Pooling/config.json` declaring this pooling. */
   sentenceTransformersPooling?: "cls" | "mean";
+  /**
+   * "BertModel" (default): outputs `last_hidden_state`, for feature extraction.
+   * "BertForSequenceClassification": a single-label classification head on top,
+   * outputs `logits` `[batch, 1]` (a cross-encoder / reranker shape).
+   */
+  architecture?: TinyBertArchitecture;
 }
+
+export type TinyBertArchitecture = "BertModel" | "BertForSequenceClassification";
 
 export interface TinyBert {
   /** Absolute path of the model folder. */
@@ -40,6 +53,7 @@ export interface TinyBert {
   hiddenSize: number;
   vocabSize: number;
   maxPositions: number;
+  architecture: TinyBertArchitecture;
 }
 
 const specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as const;
@@ -72,11 +86,13 @@ export async function writeTinyBert(options: TinyBertOptions): Promise<TinyBert>
   const vocab = tinyBertVocabulary();
   const maxPositions = 128;
   const intermediateSize = hiddenSize * 2;
+  const architecture = options.architecture ?? "BertModel";
+  const classifier = architecture === "BertForSequenceClassification";
   const path = join(options.dir, ...name.split("/"));
 
   await mkdir(join(path, "onnx"), { recursive: true });
   const config = {
-    architectures: ["BertModel"],
+    architectures: [architecture],
     model_type: "bert",
     hidden_size: hiddenSize,
     num_hidden_layers: 1,
@@ -88,6 +104,7 @@ export async function writeTinyBert(options: TinyBertOptions): Promise<TinyBert>
     vocab_size: vocab.length,
     pad_token_id: 0,
     layer_norm_eps: 1e-12,
+    ...(classifier ? { num_labels: 1, id2label: { "0": "LABEL_0" }, label2id: { LABEL_0: 0 } } : {}),
   };
   await writeFile(join(path, "config.json"), JSON.stringify(config, null, 2));
   await writeFile(join(path, "tokenizer.json"), JSON.stringify(wordPieceTokenizer(vocab), null, 2));
@@ -128,9 +145,10 @@ export async function writeTinyBert(options: TinyBertOptions): Promise<TinyBert>
     intermediateSize,
     maxPositions,
     random: seededRandom(seed),
+    classificationHead: classifier,
   });
   await writeFile(join(path, "onnx", "model.onnx"), onnx);
-  return { path, name, hiddenSize, vocabSize: vocab.length, maxPositions };
+  return { path, name, hiddenSize, vocabSize: vocab.length, maxPositions, architecture };
 }
 
 /** A Hugging Face `tokenizers` WordPiece tokenizer.json, as `BertTokenizerFast` saves it. */
@@ -187,10 +205,12 @@ interface GraphSpec {
   intermediateSize: number;
   maxPositions: number;
   random: () => number;
+  /** End in BERT's sequence-classification head (`logits` [batch, 1]) instead of `last_hidden_state`. */
+  classificationHead: boolean;
 }
 
 function encodeTinyBertOnnx(spec: GraphSpec): Uint8Array {
-  const { vocabSize: v, hiddenSize: h, intermediateSize: m, maxPositions: p, random } = spec;
+  const { vocabSize: v, hiddenSize: h, intermediateSize: m, maxPositions: p, random, classificationHead } = spec;
   const gaussian = (scale: number) => () => {
     // Box-Muller on the seeded uniform source.
     const u = Math.max(random(), 1e-12);
@@ -259,7 +279,30 @@ function encodeTinyBertOnnx(spec: GraphSpec): Uint8Array {
     layerNorm("residual_2", "output_ln", "last_hidden_state"),
   ];
 
+  if (classificationHead) {
+    // Drawn after the encoder weights, so a seed gives the same encoder with or without the head.
+    initializers.push(
+      floatTensor("pooler_w", [h, h], filled(h * h, gaussian(matrixScale))),
+      floatTensor("pooler_b", [h], filled(h, gaussian(0.1))),
+      floatTensor("classifier_w", [h, 1], filled(h, gaussian(1))),
+      floatTensor("classifier_b", [1], filled(1, gaussian(0.1))),
+      int64Tensor("zero_i64", [], [0n]),
+    );
+    nodes.push(
+      // BertPooler: dense + tanh on the first ([CLS]) token; then BertForSequenceClassification's linear layer.
+      node("Gather", ["last_hidden_state", "zero_i64"], ["cls_state"], [intAttribute("axis", 1)]),
+      node("MatMul", ["cls_state", "pooler_w"], ["pooler_1"]),
+      node("Add", ["pooler_1", "pooler_b"], ["pooler_2"]),
+      node("Tanh", ["pooler_2"], ["pooled"]),
+      node("MatMul", ["pooled", "classifier_w"], ["classifier_1"]),
+      node("Add", ["classifier_1", "classifier_b"], ["logits"]),
+    );
+  }
+
   const tokens = [dimParam("batch_size"), dimParam("sequence_length")];
+  const output = classificationHead
+    ? valueInfo("logits", onnxFloat, [dimParam("batch_size"), dimValue(1)])
+    : valueInfo("last_hidden_state", onnxFloat, [...tokens, dimValue(h)]);
   const graph = message(
     ...nodes.map((n) => messageField(1, n)),
     stringField(2, "tiny_bert"),
@@ -267,7 +310,7 @@ function encodeTinyBertOnnx(spec: GraphSpec): Uint8Array {
     messageField(11, valueInfo("input_ids", onnxInt64, tokens)),
     messageField(11, valueInfo("attention_mask", onnxInt64, tokens)),
     messageField(11, valueInfo("token_type_ids", onnxInt64, tokens)),
-    messageField(12, valueInfo("last_hidden_state", onnxFloat, [...tokens, dimValue(h)])),
+    messageField(12, output),
   );
   return message(
     varintField(1, 8), // ir_version
