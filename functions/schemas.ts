@@ -123,3 +123,30 @@ export const feedbackSchema = z.strictObject({
     .max(50),
   comment: z.string().max(2000).optional(),
 });
+
+export const tenantIdSchema = z.string().regex(/^(default|t_[0-9a-f]{16})$/, "not a tenant id");
+
+export const newTenantSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).regex(printable, "must not contain control characters"),
+});
+
+/** Rate limits and budgets a tenant may override (see docs/security.md). */
+export const tenantLimitsSchema = z.strictObject({
+  requests_per_minute_per_key: z.number().int().min(1).max(100_000).optional(),
+  chat_per_minute_per_ip: z.number().int().min(1).max(100_000).optional(),
+  search_per_minute_per_ip: z.number().int().min(1).max(100_000).optional(),
+  ingest_per_minute_per_key: z.number().int().min(1).max(100_000).optional(),
+  daily_requests_per_key: z.number().int().min(1).max(100_000_000).optional(),
+  daily_tokens_per_key: z.number().int().min(1).max(1_000_000_000).optional(),
+});
+
+export const newKeySchema = z.strictObject({
+  tenant_id: tenantIdSchema.optional(),
+  scopes: z.array(z.enum(["admin", "ingest", "query", "publishable"])).min(1).max(4),
+  origins: z.array(z.string().max(253)).min(1).max(50).optional(),
+  name: z.string().trim().min(1).max(200).regex(printable, "must not contain control characters").optional(),
+});
+
+export const keyListQuerySchema = z.strictObject({
+  tenant_id: tenantIdSchema.optional(),
+});

@@ -8,6 +8,7 @@
  * D1 and Queues are real in both.
  */
 import { D1DocumentStore } from "./adapters/cloudflare/d1-document-store.js";
+import { D1TenantStore } from "./adapters/cloudflare/d1-tenant-store.js";
 import { D1FeedbackStore } from "./adapters/cloudflare/d1-feedback-store.js";
 import { QueueIngestQueue } from "./adapters/cloudflare/queue-ingest-queue.js";
 import { WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
@@ -31,7 +32,9 @@ import { FeedbackService } from "./services/feedback-service.js";
 import { createIndexGuard } from "./services/index-guard.js";
 import { IngestProcessor } from "./services/ingest-processor.js";
 import { createConsoleLogger } from "./services/logger.js";
+import { AccessService } from "./services/access-service.js";
 import { IndexSettings } from "./services/index-settings.js";
+import { TenantService } from "./services/tenant-service.js";
 import { QueryRewriter } from "./services/query-rewriter.js";
 import { SearchService } from "./services/search-service.js";
 import type { Services } from "./services/services.js";
@@ -48,6 +51,7 @@ export async function createServices(env: Env): Promise<Services> {
   const config = readConfig(env, mode);
   const log = createConsoleLogger(config.logLevel);
   const store = new D1DocumentStore(env.DB);
+  const tenants = new D1TenantStore(env.DB);
   const queue = new QueueIngestQueue(env.INGEST_QUEUE as Queue<IngestMessage>);
 
   let ai: AiRunner | undefined;
@@ -87,6 +91,8 @@ export async function createServices(env: Env): Promise<Services> {
     generator,
     guard,
     documents: new DocumentService({ store, queue, log }),
+    access: new AccessService({ tenants, bootstrapKey: config.apiKey }),
+    tenants: new TenantService({ tenants, queue, log }),
     search,
     settings,
     chat: new ChatService({
@@ -102,6 +108,7 @@ export async function createServices(env: Env): Promise<Services> {
       vectors,
       guard,
       queue,
+      tenants,
       chunking: config.chunking,
       log,
       retryBaseSeconds: config.ingestRetryBaseSeconds,

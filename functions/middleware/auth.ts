@@ -1,34 +1,54 @@
 /**
- * Bearer-key authentication. Today one admin key (the API_KEY secret; in
- * local mode "local-dev-key" unless API_KEY is set) acting on the default
- * tenant. Keys are compared in constant time.
+ * Authentication and authorisation for /v1:
+ * - `authenticate()`: reads `Authorization: Bearer <key>`, resolves it to an
+ *   access context (tenant, scopes) and the tenant to act on (the operator's
+ *   API_KEY may name one with `X-Tenant-Id`; other keys act on their own);
+ * - `requireScope(...)`: the route needs one of these scopes (`admin` passes
+ *   everywhere);
+ * - publishable keys are only accepted from an allowed `Origin`.
  */
 import type { MiddlewareHandler } from "hono";
+import { originAllowed, type Scope } from "../../src/core/api-keys.js";
 import { AppError } from "../../src/core/errors.js";
 import type { AppEnv } from "../context.js";
 
-export const defaultTenantId = "default";
-
-export function requireApiKey(): MiddlewareHandler<AppEnv> {
+export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const expected = c.var.services.config.apiKey;
-    if (!expected) throw new AppError("MISCONFIGURED", "the API_KEY secret is not set; set it with `wrangler secret put API_KEY`");
+    const { services } = c.var;
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new AppError("UNAUTHORIZED", "send the API key as `Authorization: Bearer <key>`");
-    if (!(await constantTimeEqual(match[1]!, expected))) throw new AppError("UNAUTHORIZED", "invalid API key");
-    c.set("tenantId", defaultTenantId);
+    let access = await services.access.authenticate(match[1]!).catch((error: unknown) => {
+      // Without the API_KEY secret only stored keys can work; say why the rest fail.
+      if (error instanceof AppError && error.code === "UNAUTHORIZED" && services.config.apiKey === undefined && !match[1]!.startsWith("sk_") && !match[1]!.startsWith("pk_")) {
+        throw new AppError("MISCONFIGURED", "the API_KEY secret is not set; set it with `wrangler secret put API_KEY`");
+      }
+      throw error;
+    });
+    access = await services.access.actOn(access, c.req.header("x-tenant-id") || undefined);
+    if (access.origins !== null && !originAllowed(c.req.header("origin"), access.origins)) {
+      throw new AppError("FORBIDDEN", "this key is not allowed from this origin");
+    }
+    c.set("access", access);
+    c.set("tenantId", access.tenantId);
     await next();
   };
 }
 
-/** Compares SHA-256 digests so the time taken reveals nothing about the key. */
-async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [x, y] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(a)), crypto.subtle.digest("SHA-256", encoder.encode(b))]);
-  const left = new Uint8Array(x);
-  const right = new Uint8Array(y);
-  let difference = 0;
-  for (let i = 0; i < left.length; i++) difference |= left[i]! ^ right[i]!;
-  return difference === 0;
+export function requireScope(...allowed: Scope[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { scopes } = c.var.access;
+    if (!scopes.includes("admin") && !allowed.some((scope) => scopes.includes(scope))) {
+      throw new AppError("FORBIDDEN", `this key lacks the scope for this route (needs ${["admin", ...allowed].join(" or ")})`);
+    }
+    await next();
+  };
+}
+
+/** Only the operator's key (API_KEY) may create or delete tenants. */
+export function requireOperator(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!c.var.access.operator) throw new AppError("FORBIDDEN", "only the operator's key (API_KEY) may do this");
+    await next();
+  };
 }

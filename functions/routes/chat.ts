@@ -8,10 +8,11 @@ import { AppError } from "../../src/core/errors.js";
 import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
 import { createSseStream } from "../../src/core/sse/sse-encoder.js";
 import type { AppEnv } from "../context.js";
+import { requireScope } from "../middleware/auth.js";
 import { readJson } from "../middleware/json-body.js";
 import { chatSchema, reservedFilterKeys } from "../schemas.js";
 
-export const chatRoutes = new Hono<AppEnv>().post("/", async (c) => {
+export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "publishable"), async (c) => {
   const body = await readJson(c, chatSchema, { maxBytes: 512 * 1024 });
   const { services, tenantId } = c.var;
   // Aborted when the client goes away, so generation stops mid-token.

@@ -13,7 +13,7 @@ describe("authentication", () => {
   it("rejects a wrong key", async () => {
     const response = await api("GET", "/v1/documents", undefined, { headers: { authorization: "Bearer nope" } });
     expect(response.status).toBe(401);
-    expect(response.body.error.message).toBe("invalid API key");
+    expect(response.body.error.message).toBe("invalid or revoked API key");
   });
 
   it("serves /health without a key, with mode and models", async () => {

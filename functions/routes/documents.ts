@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { AppError } from "../../src/core/errors.js";
 import type { DocumentRecord } from "../../src/ports/document-store.js";
 import type { AppEnv } from "../context.js";
+import { requireScope } from "../middleware/auth.js";
 import { formatBytes, readJson, validate } from "../middleware/json-body.js";
 import { batchSchema, documentIdSchema, documentSchema, listQuerySchema, maxBatchContentBytes, maxDocumentBytes } from "../schemas.js";
 
@@ -12,13 +13,13 @@ const singleBodyLimit = 8 * maxDocumentBytes;
 const batchBodyLimit = 2 * maxBatchContentBytes;
 
 export const documentRoutes = new Hono<AppEnv>()
-  .post("/", async (c) => {
+  .post("/", requireScope("ingest"), async (c) => {
     const doc = await readJson(c, documentSchema, { maxBytes: singleBodyLimit });
     checkContentSize(doc.content);
     const [result] = await c.var.services.documents.submit(c.var.tenantId, [doc]);
     return c.json(result!, result!.status === "unchanged" ? 200 : 202);
   })
-  .post("/batch", async (c) => {
+  .post("/batch", requireScope("ingest"), async (c) => {
     const { documents } = await readJson(c, batchSchema, { maxBytes: batchBodyLimit });
     let total = 0;
     documents.forEach((doc, index) => {
@@ -30,17 +31,17 @@ export const documentRoutes = new Hono<AppEnv>()
     const results = await c.var.services.documents.submit(c.var.tenantId, documents);
     return c.json({ results }, 202);
   })
-  .get("/", async (c) => {
+  .get("/", requireScope("ingest", "query"), async (c) => {
     const query = validate(listQuerySchema, c.req.query());
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const page = await c.var.services.documents.list(c.var.tenantId, { limit: query.limit, cursor: after, status: query.status });
     return c.json({ documents: page.documents.map(toView), next_cursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor) });
   })
-  .get("/:id", async (c) => {
+  .get("/:id", requireScope("ingest", "query"), async (c) => {
     const doc = await c.var.services.documents.get(c.var.tenantId, documentId(c.req.param("id")));
     return c.json(toView(doc));
   })
-  .delete("/:id", async (c) => {
+  .delete("/:id", requireScope("ingest"), async (c) => {
     const id = documentId(c.req.param("id"));
     await c.var.services.documents.delete(c.var.tenantId, id);
     return c.json({ id, status: "deleted" }, 202);

@@ -12,13 +12,14 @@ import { AppError } from "../../src/core/errors.js";
 import type { SearchSettings } from "../../src/services/index-settings.js";
 import type { Services } from "../../src/services/services.js";
 import type { AppEnv } from "../context.js";
+import { requireScope } from "../middleware/auth.js";
 import { readJson } from "../middleware/json-body.js";
 import { indexSettingsSchema } from "../schemas.js";
 
 export const indexRoutes = new Hono<AppEnv>()
-  .get("/stats", async (c) => c.json(await c.var.services.store.stats(c.var.tenantId)))
-  .get("/settings", async (c) => c.json(toView(await c.var.services.settings.get(), c.var.services)))
-  .put("/settings", async (c) => {
+  .get("/stats", requireScope("ingest", "query"), async (c) => c.json(await c.var.services.store.stats(c.var.tenantId)))
+  .get("/settings", requireScope("ingest", "query"), async (c) => c.json(toView(await c.var.services.settings.get(), c.var.services)))
+  .put("/settings", requireScope("admin"), async (c) => {
     const body = await readJson(c, indexSettingsSchema, { maxBytes: 4096 });
     const { services } = c.var;
     const fusion =

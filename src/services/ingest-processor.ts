@@ -16,6 +16,7 @@ import { parseDocument } from "../core/parsing/parse-document.js";
 import type { ChunkInput, DocumentRecord, DocumentStore } from "../ports/document-store.js";
 import type { Embedder } from "../ports/embedder.js";
 import type { IngestMessage, IngestQueue } from "../ports/ingest-queue.js";
+import type { TenantStore } from "../ports/tenant-store.js";
 import { vectorizeLimits, type VectorIndex } from "../ports/vector-index.js";
 import type { IndexGuard } from "./index-guard.js";
 import type { Logger } from "./logger.js";
@@ -34,6 +35,7 @@ export interface IngestProcessorDeps {
   vectors: VectorIndex;
   guard: IndexGuard;
   queue: IngestQueue;
+  tenants: TenantStore;
   chunking: ChunkingOptions;
   log: Logger;
   /** First retry delay; doubles per attempt, capped at 5 minutes. 0 retries at once. */
@@ -64,6 +66,10 @@ export class IngestProcessor {
       }
       if (body.kind === "purge-vectors") {
         decisions[index] = await this.attempt(message, null, () => this.purge(body.ids));
+        continue;
+      }
+      if (body.kind === "purge-tenant") {
+        decisions[index] = await this.attempt(message, null, () => this.purgeTenant(body.tenant_id));
         continue;
       }
       decisions[index] = await this.attempt(message, body, async () => {
@@ -109,6 +115,8 @@ export class IngestProcessor {
         this.deps.log.error("ingest.dead_letter", { tenant_id: body.tenant_id, document_id: body.document_id, version: body.version });
       } else if (body?.kind === "purge-vectors") {
         this.deps.log.error("ingest.purge_dead_letter", { tenant_id: body.tenant_id, document_id: body.document_id, vectors: body.ids.length });
+      } else if (body?.kind === "purge-tenant") {
+        this.deps.log.error("tenants.purge_dead_letter", { tenant_id: body.tenant_id });
       }
       decisions.push({ action: "ack" });
     }
@@ -177,6 +185,29 @@ export class IngestProcessor {
     return { action: "ack" };
   }
 
+  /**
+   * Deletes a slice of a deleted tenant: vectors first, then their rows (so a
+   * retry finds the ids again), and when no chunk is left, every other row.
+   * A large tenant takes several messages; each queues the next.
+   */
+  private async purgeTenant(tenantId: string): Promise<undefined> {
+    const { tenants } = this.deps;
+    const tenant = await tenants.getTenant(tenantId);
+    if (!tenant || tenant.deletedAt === null) return undefined; // gone already, or not deleted: nothing to do
+    for (let round = 0; round < 5; round++) {
+      const ids = await tenants.tenantChunkIds(tenantId, vectorizeLimits.maxUpsertBatch);
+      if (ids.length === 0) {
+        await tenants.deleteTenantRows(tenantId);
+        this.deps.log.info("tenants.purged", { tenant_id: tenantId });
+        return undefined;
+      }
+      await this.purge(ids);
+      await tenants.deleteChunks(tenantId, ids);
+    }
+    await this.deps.queue.send([{ kind: "purge-tenant", tenant_id: tenantId }]);
+    return undefined;
+  }
+
   private async purge(ids: string[]): Promise<undefined> {
     for (let start = 0; start < ids.length; start += vectorizeLimits.maxUpsertBatch) {
       await this.deps.vectors.deleteByIds(ids.slice(start, start + vectorizeLimits.maxUpsertBatch));
@@ -230,11 +261,13 @@ export function retryDelay(baseSeconds: number, attempts: number): number {
 function parseMessage(body: unknown): IngestMessage | null {
   if (!body || typeof body !== "object") return null;
   const message = body as Record<string, unknown>;
-  if (typeof message.tenant_id !== "string" || typeof message.document_id !== "string") return null;
+  if (typeof message.tenant_id !== "string") return null;
+  if (message.kind !== "purge-tenant" && typeof message.document_id !== "string") return null;
   if (message.kind === "ingest" && Number.isInteger(message.version)) return message as IngestMessage;
   if (message.kind === "purge-vectors" && Array.isArray(message.ids) && message.ids.every((id) => typeof id === "string")) {
     return message as IngestMessage;
   }
+  if (message.kind === "purge-tenant") return message as IngestMessage;
   return null;
 }
 

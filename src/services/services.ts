@@ -7,7 +7,9 @@ import type { IngestQueue } from "../ports/ingest-queue.js";
 import type { ChatService } from "./chat-service.js";
 import type { DocumentService } from "./document-service.js";
 import type { FeedbackService } from "./feedback-service.js";
+import type { AccessService } from "./access-service.js";
 import type { IndexGuard } from "./index-guard.js";
+import type { TenantService } from "./tenant-service.js";
 import type { IndexSettings } from "./index-settings.js";
 import type { IngestProcessor } from "./ingest-processor.js";
 import type { Logger } from "./logger.js";
@@ -21,6 +23,8 @@ export interface Services {
   generator: Generator;
   guard: IndexGuard;
   documents: DocumentService;
+  access: AccessService;
+  tenants: TenantService;
   search: SearchService;
   settings: IndexSettings;
   chat: ChatService;
