@@ -5,11 +5,12 @@
  * - Local mode (the LOCAL_SERVICES binding is present, added by the dev
  *   launcher and the test pool): the same Workers AI protocol and Vectorize
  *   interface, served by stand-ins in the host Node process.
- * D1 and Queues are real in both.
+ * D1, Queues and the rate limiter's Durable Objects are real in both.
  */
 import { D1DocumentStore } from "./adapters/cloudflare/d1-document-store.js";
 import { D1TenantStore } from "./adapters/cloudflare/d1-tenant-store.js";
 import { D1FeedbackStore } from "./adapters/cloudflare/d1-feedback-store.js";
+import { DurableObjectRateLimiter } from "./adapters/cloudflare/durable-object-rate-limiter.js";
 import { QueueIngestQueue } from "./adapters/cloudflare/queue-ingest-queue.js";
 import { WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
 import { WorkersAiReranker } from "./adapters/cloudflare/workers-ai-reranker.js";
@@ -37,6 +38,7 @@ import { IndexSettings } from "./services/index-settings.js";
 import { TenantService } from "./services/tenant-service.js";
 import { QueryRewriter } from "./services/query-rewriter.js";
 import { SearchService } from "./services/search-service.js";
+import { UsageLimits } from "./services/usage-limits.js";
 import type { Services } from "./services/services.js";
 
 export type { Services };
@@ -102,6 +104,7 @@ export async function createServices(env: Env): Promise<Services> {
       rewriter: new QueryRewriter({ llm: config.generator.kind === "extractive" ? undefined : generator, log }),
     }),
     feedback: new FeedbackService({ store: new D1FeedbackStore(env.DB) }),
+    limits: new UsageLimits({ limiter: env.RATE_LIMITER ? new DurableObjectRateLimiter(env.RATE_LIMITER) : undefined, defaults: config.limits, log }),
     ingest: new IngestProcessor({
       store,
       embedder,

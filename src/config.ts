@@ -7,6 +7,7 @@ import { AppError } from "./core/errors.js";
 import { defaultChunkingOptions, type ChunkingOptions } from "./core/chunking/chunker.js";
 import { defaultFusionSettings, type FusionSettings } from "./core/search/hybrid-fusion.js";
 import { logLevels, type LogLevel } from "./services/logger.js";
+import { defaultUsageLimits, limitNames, limitVariable, type UsageLimitValues } from "./services/usage-limits.js";
 
 export type Mode = "local" | "cloudflare";
 
@@ -46,6 +47,8 @@ export interface AppConfig {
   /** Largest `top_k` /v1/search accepts (≤ 100, Vectorize's own limit). */
   searchMaxTopK: number;
   rerank: RerankConfig;
+  /** Default rate limits and daily budgets of tenant keys (0 = off); a tenant's own limits override them. */
+  limits: UsageLimitValues;
   logLevel: LogLevel;
 }
 
@@ -76,6 +79,12 @@ export interface ConfigSource {
   RERANK_MODEL?: string;
   RERANK_BY_DEFAULT?: string;
   RERANK_CANDIDATES?: string;
+  RATE_LIMIT_REQUESTS_PER_MINUTE_PER_KEY?: string;
+  RATE_LIMIT_CHAT_PER_MINUTE_PER_IP?: string;
+  RATE_LIMIT_SEARCH_PER_MINUTE_PER_IP?: string;
+  RATE_LIMIT_INGEST_PER_MINUTE_PER_KEY?: string;
+  RATE_LIMIT_DAILY_REQUESTS_PER_KEY?: string;
+  RATE_LIMIT_DAILY_TOKENS_PER_KEY?: string;
 }
 
 export const localDevApiKey = "local-dev-key";
@@ -158,6 +167,11 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     candidates: number("RERANK_CANDIDATES", 20, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer between 1 and 100"),
   };
 
+  const limits = { ...defaultUsageLimits };
+  for (const name of limitNames) {
+    limits[name] = number(limitVariable(name), defaultUsageLimits[name], (n) => Number.isInteger(n) && n >= 0 && n <= 1_000_000_000, "a whole number from 0 (no limit) to 1000000000");
+  }
+
   const logLevel = value("LOG_LEVEL") ?? "info";
   if (!(logLevels as readonly string[]).includes(logLevel)) throw misconfigured(`LOG_LEVEL must be one of ${logLevels.join(", ")} (got "${logLevel}")`);
 
@@ -171,6 +185,7 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     ingestRetryBaseSeconds: number("INGEST_RETRY_BASE_SECONDS", 10, (n) => n >= 0 && n <= 300, "a number of seconds between 0 and 300"),
     logLevel: logLevel as LogLevel,
     rerank,
+    limits,
     searchMaxTopK: number("SEARCH_MAX_TOP_K", 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer between 1 and 100"),
   };
 }

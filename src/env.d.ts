@@ -39,6 +39,13 @@ declare namespace Cloudflare {
     RERANK_CANDIDATES?: string;
     /** info (default), warn, error or silent. */
     LOG_LEVEL?: string;
+    /** Rate limits and daily budgets of tenant keys (defaults in src/services/usage-limits.ts; "0" turns one off). */
+    RATE_LIMIT_REQUESTS_PER_MINUTE_PER_KEY?: string;
+    RATE_LIMIT_CHAT_PER_MINUTE_PER_IP?: string;
+    RATE_LIMIT_SEARCH_PER_MINUTE_PER_IP?: string;
+    RATE_LIMIT_INGEST_PER_MINUTE_PER_KEY?: string;
+    RATE_LIMIT_DAILY_REQUESTS_PER_KEY?: string;
+    RATE_LIMIT_DAILY_TOKENS_PER_KEY?: string;
     /** Local mode only: the Node half (embedding models, vector index stand-in). */
     LOCAL_SERVICES?: Fetcher;
   }

@@ -8,6 +8,8 @@ import { requeueStalled } from "../queues/stalled-sweeper.js";
 import { createServices } from "./composition-root.js";
 import type { IngestMessage } from "./ports/ingest-queue.js";
 
+export { RateLimitObject } from "./adapters/cloudflare/rate-limit-object.js";
+
 const app = createApp(createServices);
 
 export default {

@@ -18,14 +18,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new AppError("UNAUTHORIZED", "send the API key as `Authorization: Bearer <key>`");
-    let access = await services.access.authenticate(match[1]!).catch((error: unknown) => {
-      // Without the API_KEY secret only stored keys can work; say why the rest fail.
-      if (error instanceof AppError && error.code === "UNAUTHORIZED" && services.config.apiKey === undefined && !match[1]!.startsWith("sk_") && !match[1]!.startsWith("pk_")) {
-        throw new AppError("MISCONFIGURED", "the API_KEY secret is not set; set it with `wrangler secret put API_KEY`");
-      }
-      throw error;
-    });
-    access = await services.access.actOn(access, c.req.header("x-tenant-id") || undefined);
+    const access = await services.access.actOn(await services.access.authenticate(match[1]!), c.req.header("x-tenant-id") || undefined);
     if (access.origins !== null && !originAllowed(c.req.header("origin"), access.origins)) {
       throw new AppError("FORBIDDEN", "this key is not allowed from this origin");
     }

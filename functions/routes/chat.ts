@@ -7,14 +7,16 @@ import { Hono } from "hono";
 import { AppError } from "../../src/core/errors.js";
 import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
 import { createSseStream } from "../../src/core/sse/sse-encoder.js";
+import type { GenerationUsage } from "../../src/ports/generator.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
+import { rateLimit } from "../middleware/rate-limit.js";
 import { readJson } from "../middleware/json-body.js";
 import { chatSchema, reservedFilterKeys } from "../schemas.js";
 
-export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "publishable"), async (c) => {
+export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "publishable"), rateLimit({ action: "chat" }), async (c) => {
   const body = await readJson(c, chatSchema, { maxBytes: 512 * 1024 });
-  const { services, tenantId } = c.var;
+  const { services, tenantId, access } = c.var;
   // Aborted when the client goes away, so generation stops mid-token.
   const abort = new AbortController();
   const request = {
@@ -25,6 +27,8 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
     rerank: body.rerank,
     filter: body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys }),
     signal: abort.signal,
+    // Charges the generated tokens to the key's daily budget before `done`.
+    onGenerated: (output: { usage?: GenerationUsage; characters: number }) => services.limits.recordGeneration(access, output),
   };
   if (!body.stream) return c.json(await services.chat.answer(request));
 

@@ -4,6 +4,7 @@ import { AppError } from "../../src/core/errors.js";
 import type { DocumentRecord } from "../../src/ports/document-store.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
+import { rateLimit } from "../middleware/rate-limit.js";
 import { formatBytes, readJson, validate } from "../middleware/json-body.js";
 import { batchSchema, documentIdSchema, documentSchema, listQuerySchema, maxBatchContentBytes, maxDocumentBytes } from "../schemas.js";
 
@@ -13,13 +14,13 @@ const singleBodyLimit = 8 * maxDocumentBytes;
 const batchBodyLimit = 2 * maxBatchContentBytes;
 
 export const documentRoutes = new Hono<AppEnv>()
-  .post("/", requireScope("ingest"), async (c) => {
+  .post("/", requireScope("ingest"), rateLimit({ action: "ingest" }), async (c) => {
     const doc = await readJson(c, documentSchema, { maxBytes: singleBodyLimit });
     checkContentSize(doc.content);
     const [result] = await c.var.services.documents.submit(c.var.tenantId, [doc]);
     return c.json(result!, result!.status === "unchanged" ? 200 : 202);
   })
-  .post("/batch", requireScope("ingest"), async (c) => {
+  .post("/batch", requireScope("ingest"), rateLimit({ action: "ingest" }), async (c) => {
     const { documents } = await readJson(c, batchSchema, { maxBytes: batchBodyLimit });
     let total = 0;
     documents.forEach((doc, index) => {
@@ -41,7 +42,7 @@ export const documentRoutes = new Hono<AppEnv>()
     const doc = await c.var.services.documents.get(c.var.tenantId, documentId(c.req.param("id")));
     return c.json(toView(doc));
   })
-  .delete("/:id", requireScope("ingest"), async (c) => {
+  .delete("/:id", requireScope("ingest"), rateLimit({ action: "ingest" }), async (c) => {
     const id = documentId(c.req.param("id"));
     await c.var.services.documents.delete(c.var.tenantId, id);
     return c.json({ id, status: "deleted" }, 202);

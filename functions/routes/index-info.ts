@@ -5,7 +5,8 @@
  *   settings — fusion (method, RRF k, leg weights, normalisation), e.g. as
  *   calibrated by `npm run bench:quality -- --calibrate`, and reranking
  *   (on by default or not, candidates). A part set to `null` returns to the
- *   worker's defaults (HYBRID_* and RERANK_* variables).
+ *   worker's defaults (HYBRID_* and RERANK_* variables). Settings are per
+ *   tenant: a tenant's admin key changes its own.
  */
 import { Hono } from "hono";
 import { AppError } from "../../src/core/errors.js";
@@ -18,7 +19,7 @@ import { indexSettingsSchema } from "../schemas.js";
 
 export const indexRoutes = new Hono<AppEnv>()
   .get("/stats", requireScope("ingest", "query"), async (c) => c.json(await c.var.services.store.stats(c.var.tenantId)))
-  .get("/settings", requireScope("ingest", "query"), async (c) => c.json(toView(await c.var.services.settings.get(), c.var.services)))
+  .get("/settings", requireScope("ingest", "query"), async (c) => c.json(toView(await c.var.services.settings.get(c.var.tenantId), c.var.services)))
   .put("/settings", requireScope("admin"), async (c) => {
     const body = await readJson(c, indexSettingsSchema, { maxBytes: 4096 });
     const { services } = c.var;
@@ -32,7 +33,7 @@ export const indexRoutes = new Hono<AppEnv>()
             ...(body.fusion.vector_weight === undefined ? {} : { vectorWeight: body.fusion.vector_weight }),
             ...(body.fusion.normalization === undefined ? {} : { normalization: body.fusion.normalization }),
           };
-    const current = await services.settings.get();
+    const current = await services.settings.get(c.var.tenantId);
     if (fusion) {
       const merged = { ...current.fusion, ...fusion };
       if (merged.keywordWeight === 0 && merged.vectorWeight === 0) {
@@ -42,7 +43,7 @@ export const indexRoutes = new Hono<AppEnv>()
     if (body.rerank?.enabled && !services.config.rerank.model) {
       throw new AppError("VALIDATION_FAILED", "rerank.enabled: no reranking model is configured (set RERANK_MODEL)");
     }
-    const updated = await services.settings.update({ fusion, rerank: body.rerank });
+    const updated = await services.settings.update(c.var.tenantId, { fusion, rerank: body.rerank });
     return c.json(toView(updated, services));
   });
 

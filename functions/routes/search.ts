@@ -4,10 +4,11 @@ import { AppError } from "../../src/core/errors.js";
 import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
+import { rateLimit } from "../middleware/rate-limit.js";
 import { readJson } from "../middleware/json-body.js";
 import { reservedFilterKeys, searchSchema } from "../schemas.js";
 
-export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query"), async (c) => {
+export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query"), rateLimit({ action: "search" }), async (c) => {
   const body = await readJson(c, searchSchema, { maxBytes: 64 * 1024 });
   const maxTopK = c.var.services.config.searchMaxTopK;
   if (body.top_k > maxTopK) {

@@ -87,7 +87,8 @@ export function validOriginEntry(entry: string): boolean {
   if (wildcard) return true;
   try {
     const url = new URL(entry);
-    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === entry;
+    const hostname = /^[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(url.hostname) || /^\[[0-9a-f:.]+\]$/i.test(url.hostname);
+    return (url.protocol === "https:" || url.protocol === "http:") && hostname && url.origin === entry;
   } catch {
     return false;
   }

@@ -33,8 +33,8 @@ export interface TenantStore {
   markTenantDeleted(id: string): Promise<boolean>;
 
   createKey(record: Omit<KeyRecord, "createdAt" | "revokedAt">): Promise<KeyRecord>;
-  /** The key and whether its tenant is being deleted. */
-  findKey(id: string): Promise<{ key: KeyRecord; tenantDeleted: boolean } | null>;
+  /** The key, whether its tenant is being deleted, and the tenant's limit overrides. */
+  findKey(id: string): Promise<{ key: KeyRecord; tenantDeleted: boolean; tenantLimits: Record<string, number> } | null>;
   listKeys(tenantId?: string): Promise<KeyRecord[]>;
   /** Revokes a key (of `tenantId`, when given). False if there was no such active key. */
   revokeKey(id: string, tenantId?: string): Promise<boolean>;

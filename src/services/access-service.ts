@@ -21,6 +21,8 @@ export interface AccessContext {
   operator: boolean;
   /** Allowed origins of a publishable key; null for secret keys. */
   origins: readonly string[] | null;
+  /** The key's tenant's rate-limit overrides (PUT /v1/tenants/:id/limits), read with the key. */
+  limits?: Readonly<Record<string, number>>;
 }
 
 export class AccessService {
@@ -38,11 +40,15 @@ export class AccessService {
       return { keyId: "bootstrap", tenantId: defaultTenantId, scopes: ["admin"], operator: true, origins: null };
     }
     const parsed = parseKey(key);
-    if (!parsed) throw invalidKey();
+    if (!parsed) {
+      // Without the API_KEY secret only stored keys can work; say why the rest fail.
+      if (bootstrapKey === undefined) throw new AppError("MISCONFIGURED", "the API_KEY secret is not set; set it with `wrangler secret put API_KEY`");
+      throw invalidKey();
+    }
     const found = await this.deps.tenants.findKey(parsed.id);
     if (!found || found.key.revokedAt !== null || found.tenantDeleted) throw invalidKey();
     if (!digestsEqual(await hashKey(key), found.key.secretHash)) throw invalidKey();
-    return { keyId: found.key.id, tenantId: found.key.tenantId, scopes: found.key.scopes, operator: false, origins: found.key.origins };
+    return { keyId: found.key.id, tenantId: found.key.tenantId, scopes: found.key.scopes, operator: false, origins: found.key.origins, limits: found.tenantLimits };
   }
 
   /** The operator's key may act on another tenant by naming it; other keys act on their own only. */

@@ -22,6 +22,12 @@ export interface ChatRequest {
   filter?: VectorizeVectorMetadataFilter;
   rerank?: boolean;
   signal?: AbortSignal;
+  /**
+   * Called once generation ends — completed, failed or stopped by the client
+   * — with what was generated (the caller charges it to a token budget), and
+   * awaited before `done`.
+   */
+  onGenerated?: (output: { usage?: GenerationUsage; characters: number }) => Promise<void>;
 }
 
 export interface ChatTimings extends SearchTimings {
@@ -69,21 +75,27 @@ export class ChatService {
     const generationStarted = performance.now();
     let firstTokenMs: number | null = null;
     let usage: GenerationUsage | undefined;
+    let characters = 0;
     const stream = this.deps.generator.generate({
       messages: prompt.messages,
       question: rewrite.query ?? question,
       sources,
       signal: request.signal,
     });
-    for await (const event of stream) {
-      if (event.type === "usage") {
-        usage = event.usage;
-        continue;
+    try {
+      for await (const event of stream) {
+        if (event.type === "usage") {
+          usage = event.usage;
+          continue;
+        }
+        characters += event.text.length;
+        const text = citations.push(event.text);
+        if (text === "") continue;
+        firstTokenMs ??= elapsedMs(started);
+        yield { event: "delta", data: { text } };
       }
-      const text = citations.push(event.text);
-      if (text === "") continue;
-      firstTokenMs ??= elapsedMs(started);
-      yield { event: "delta", data: { text } };
+    } finally {
+      await request.onGenerated?.({ ...(usage ? { usage } : {}), characters });
     }
     const tail = citations.flush();
     if (tail !== "") {

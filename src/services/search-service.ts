@@ -89,7 +89,7 @@ export class SearchService {
     const keywordLeg = request.mode === "vector" ? Promise.resolve<ScoredChunk[]>([]) : this.keywordLeg(request, poolSize, timings);
     const vectorLeg = request.mode === "keyword" ? Promise.resolve<ScoredChunk[]>([]) : this.vectorLeg(request, poolSize, timings);
     // The index's settings are read alongside the legs, costing no extra latency.
-    const [keyword, vector, settings] = await Promise.all([keywordLeg, vectorLeg, this.deps.settings.get()]);
+    const [keyword, vector, settings] = await Promise.all([keywordLeg, vectorLeg, this.deps.settings.get(request.tenantId)]);
 
     const fuseStarted = performance.now();
     let ranked: ScoredChunk[];

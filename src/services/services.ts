@@ -14,6 +14,7 @@ import type { IndexSettings } from "./index-settings.js";
 import type { IngestProcessor } from "./ingest-processor.js";
 import type { Logger } from "./logger.js";
 import type { SearchService } from "./search-service.js";
+import type { UsageLimits } from "./usage-limits.js";
 
 export interface Services {
   config: AppConfig;
@@ -29,6 +30,7 @@ export interface Services {
   settings: IndexSettings;
   chat: ChatService;
   feedback: FeedbackService;
+  limits: UsageLimits;
   ingest: IngestProcessor;
   log: Logger;
 }

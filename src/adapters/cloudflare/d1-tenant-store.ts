@@ -68,12 +68,12 @@ export class D1TenantStore implements TenantStore {
     return toKey(row!);
   }
 
-  async findKey(id: string): Promise<{ key: KeyRecord; tenantDeleted: boolean } | null> {
+  async findKey(id: string): Promise<{ key: KeyRecord; tenantDeleted: boolean; tenantLimits: Record<string, number> } | null> {
     const row = await this.db
-      .prepare(`SELECT ${keyColumns.split(", ").map((column) => `k.${column}`).join(", ")}, t.deleted_at AS tenant_deleted_at FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?`)
+      .prepare(`SELECT ${keyColumns.split(", ").map((column) => `k.${column}`).join(", ")}, t.deleted_at AS tenant_deleted_at, t.limits AS tenant_limits FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?`)
       .bind(id)
-      .first<KeyRow & { tenant_deleted_at: string | null }>();
-    return row ? { key: toKey(row), tenantDeleted: row.tenant_deleted_at !== null } : null;
+      .first<KeyRow & { tenant_deleted_at: string | null; tenant_limits: string }>();
+    return row ? { key: toKey(row), tenantDeleted: row.tenant_deleted_at !== null, tenantLimits: JSON.parse(row.tenant_limits) as Record<string, number> } : null;
   }
 
   async listKeys(tenantId?: string): Promise<KeyRecord[]> {

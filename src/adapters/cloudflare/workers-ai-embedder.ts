@@ -31,6 +31,7 @@ const profiles: Record<string, ModelProfile> = {
     documentPrefix: "title: none | text: ",
   },
   "@local/universal-sentence-encoder": { dimensions: 512 },
+  "@local/feature-hashing-512": { dimensions: 512 },
 };
 
 /** Output size of a model we have a profile for (used by provisioning to size the Vectorize index). */

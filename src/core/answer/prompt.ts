@@ -62,8 +62,9 @@ export const answerSystemPrompt = [
 ].join("\n");
 
 // Our own delimiters (and tag names a document might use to fake structure),
-// also in full-width / small-form angle-bracket variants.
-const reservedTagPattern = /[<＜﹤](\s*\/?\s*)(sources?|question|system|user|assistant|developer|instructions?|context|documents?)\b/giu;
+// also in full-width / small-form angle-bracket variants and with invisible
+// format characters (zero-width space, word joiner, ...) inside the tag.
+const reservedTagPattern = /[<＜﹤]([\s\p{Cf}]*\/?[\s\p{Cf}]*)(sources?|question|system|user|assistant|developer|instructions?|context|documents?)\b/giu;
 // Chat-template special tokens: <|im_start|>, <|eot_id|>, DeepSeek's <｜…｜>.
 const specialTokenOpenPattern = /<([|｜])/gu;
 const specialTokenClosePattern = /([|｜])>/gu;
@@ -72,8 +73,9 @@ const bracketMarkerPattern = /\[(\s*\/?\s*)(INST|SYSTEM_PROMPT|AVAILABLE_TOOLS|T
 const sysMarkerPattern = /<<(\s*\/?\s*)SYS(\s*)>>/gi;
 // Sentence-boundary and turn tokens of various templates: <s>, </s>, <start_of_turn>...
 const angleTokenPattern = /<(\/?)(s|bos|eos|start_of_turn|end_of_turn|endoftext|im_start|im_end)>/gi;
-// Lines that look like a turn header: "### System:", "**Assistant:**", "User:", "### Instruction".
-const roleWords = "system(?:\\s+prompt)?|assistant|user|human|ai|bot|developer|instructions?|response";
+// Lines that look like a turn header: "### System:", "**Assistant:**", "User:", "### Instruction",
+// or like the prompt's own "Question:" line.
+const roleWords = "system(?:\\s+prompt)?|assistant|user|human|ai|bot|developer|instructions?|response|question";
 const roleHeaderPattern = new RegExp(`^([ \\t>]*)((?:#{1,6}[ \\t]*|\\*\\*|__)?[ \\t]*(?:${roleWords})\\b[ \\t]*(?:\\*\\*|__)?[ \\t]*:)`, "gimu");
 const roleHeadingPattern = new RegExp(`^([ \\t>]*)(#{1,6}[ \\t]*(?:${roleWords})[ \\t]*)$`, "gimu");
 

@@ -33,8 +33,16 @@ describe("convexCombination with z-scores", () => {
   it("gives missing items the leg's lowest z-score", () => {
     const fused = convexCombination([{ items: leg(["a", 3], ["b", 1]), weight: 1 }, { items: leg(["c", 5]), weight: 1 }], id, "zscore");
     const scores = Object.fromEntries(fused.map((entry) => [entry.item, entry.score]));
-    // leg 1: mean 2, sd 1 → a=1, b=−1 (floor −1); leg 2: one item → z 0 (floor 0).
-    expect(scores).toEqual({ a: 1, b: -1, c: -1 });
+    // leg 1: mean 2, sd 1 → a=1, b=−1 (floor −1); leg 2: one item, no spread → c=1 (floor 0).
+    expect(scores).toEqual({ a: 1, b: -1, c: 0 });
+  });
+
+  it("ranks a leg's single result above the items that leg missed", () => {
+    // The keyword leg found exactly one exact match; the vector leg ranks it last.
+    const keyword = leg(["exact", 12]);
+    const vector = leg(["v1", 0.9], ["v2", 0.85], ["v3", 0.8], ["exact", 0.2]);
+    const fused = convexCombination([{ items: keyword, weight: 0.75 }, { items: vector, weight: 0.25 }], id, "zscore");
+    expect(fused[0]!.item).toBe("exact");
   });
 
   it("counts an item once per list at its best position", () => {

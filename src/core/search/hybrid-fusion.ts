@@ -4,7 +4,8 @@
  * - "rrf": weighted reciprocal rank fusion (ranks only; k, weights).
  * - "convex": a weighted sum of each leg's scores after normalising them per
  *   query ("minmax" to [0, 1], or "zscore"); an item a leg did not return gets
- *   that leg's floor (0 after min-max, the lowest z-score seen otherwise).
+ *   that leg's floor (0 after min-max, the lowest z-score seen otherwise; when
+ *   a leg's scores have no spread, found items get 1 and missing ones 0).
  *
  * Used by the search service and, with the very same code, by the benchmark's
  * calibration, so calibrated settings mean the same thing in both places.
@@ -100,6 +101,9 @@ function normalise(scores: readonly number[], normalization: ScoreNormalization)
   }
   const mean = scores.reduce((sum, score) => sum + score, 0) / scores.length;
   const deviation = Math.sqrt(scores.reduce((sum, score) => sum + (score - mean) ** 2, 0) / scores.length);
-  const values = scores.map((score) => (deviation > 0 ? (score - mean) / deviation : 0));
+  // One result (or all equal): no spread to standardise. Being found still
+  // counts: found items get one standard deviation above what missing ones get.
+  if (!(deviation > 0)) return { values: scores.map(() => 1), floor: 0 };
+  const values = scores.map((score) => (score - mean) / deviation);
   return { values, floor: Math.min(...values) };
 }

@@ -295,8 +295,11 @@ describe("compileMetadataFilterToSql", () => {
   });
 
   it("refuses filters that need more parameters than the statement has left", () => {
-    const manyKeys = parseMetadataFilter(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key${i}`, `v${i}`])));
+    const manyKeys = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key${i}`, `v${i}`]));
     expect(() => compileMetadataFilterToSql(manyKeys, "m")).toThrow(/needs 120 SQL parameters but only 100/);
+    // Parsing applies the same budget, so no search mode accepts what another refuses.
+    expect(() => parseMetadataFilter(manyKeys)).toThrow(/needs 120 SQL parameters but only 90/);
+    expect(() => parseMetadataFilter(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`key${i}`, `v${i}`])))).not.toThrow();
     expect(() => compileMetadataFilterToSql(parseMetadataFilter({ a: "x" }), "m", { maxParams: 2 })).toThrow(AppError);
   });
 });

@@ -81,6 +81,13 @@ export const d1MaxBoundParameters = 100;
  */
 export const maxSqlParamsPerFilterKey = 8;
 
+/**
+ * SQL parameters a filter may use, leaving room for the statement's own
+ * (tenant, query, limits...) within D1's 100. `parseMetadataFilter` enforces
+ * it, so a filter accepted for one search mode is accepted for all.
+ */
+export const filterSqlParamBudget = 90;
+
 const operators: readonly MetadataFilterOperator[] = ["$eq", "$ne", "$in", "$nin", "$lt", "$lte", "$gt", "$gte"];
 const lowerBounds = new Set<string>(["$gt", "$gte"]);
 const upperBounds = new Set<string>(["$lt", "$lte"]);
@@ -100,6 +107,13 @@ export interface ParseMetadataFilterOptions {
  * comment), or uses a reserved key.
  */
 export function parseMetadataFilter(input: unknown, options: ParseMetadataFilterOptions = {}): MetadataFilter {
+  const filter = parseFilterShape(input, options);
+  // Throws VALIDATION_FAILED when the SQL form would need too many parameters.
+  compileMetadataFilterToSql(filter, "metadata", { maxParams: filterSqlParamBudget });
+  return filter;
+}
+
+function parseFilterShape(input: unknown, options: ParseMetadataFilterOptions): MetadataFilter {
   if (!isPlainObject(input)) {
     throw invalid(`filter must be a JSON object mapping metadata keys to values or operator objects`);
   }
@@ -141,6 +155,8 @@ function checkKey(key: string, reserved: Set<string>): void {
     throw invalid(`filter key "${key}" has an empty segment ("." separates nested properties)`);
   }
   if (reserved.has(key) || reserved.has(segments[0]!)) throw invalid(`filter key "${key}" is reserved and cannot be filtered on`);
+  // Assigning "__proto__" would replace the copy's prototype and drop the condition silently.
+  if (segments.includes("__proto__")) throw invalid(`filter key "${key}" is not allowed`);
 }
 
 function parseOperators(key: string, value: Record<string, unknown>): MetadataFilterOperators {
@@ -339,7 +355,7 @@ export function compileMetadataFilterToSql(
   const parts: string[] = [];
   const params: (string | number)[] = [];
   const column = `(${jsonColumn})`;
-  for (const [key, condition] of Object.entries(parseMetadataFilter(filter))) {
+  for (const [key, condition] of Object.entries(parseFilterShape(filter, {}))) {
     const segments = key.split(".");
     // SQLite decodes a quoted path label as a JSON string, so JSON quoting escapes `"` and `\`.
     const path = "$" + segments.map((segment) => `.${JSON.stringify(segment)}`).join("");

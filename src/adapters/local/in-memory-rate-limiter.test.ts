@@ -1,0 +1,4 @@
+import { runRateLimiterContract } from "../../ports/rate-limiter.contract.js";
+import { InMemoryRateLimiter } from "./in-memory-rate-limiter.js";
+
+runRateLimiterContract("in memory", () => new InMemoryRateLimiter());
