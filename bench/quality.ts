@@ -11,8 +11,8 @@
  * fusion setting before the hybrid run; `--fusion '{"method":"rrf","k":60}'`
  * sets it explicitly (same fields as PUT /v1/index/settings).
  */
-import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { collectionExists, loadCollection, type Collection } from "./lib/collection.js";
 import { calibrateFusion, type LegResults } from "./lib/calibration.js";
@@ -120,6 +120,7 @@ async function main() {
 
     if (values.json) {
       const report = { dataset: collection.name, embedder: health.embedder?.model ?? values.embedder, fusion, results };
+      mkdirSync(dirname(resolve(values.json)), { recursive: true });
       writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
       console.log(`wrote ${values.json}`);
     }

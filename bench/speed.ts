@@ -650,7 +650,7 @@ function renderReport(r: {
   add();
   add(
     `Same documents, same queries. Ours, over HTTP: \`POST /v1/search\` \`{mode: "keyword", top_k: 8}\` (client wall time: HTTP, auth, routing, FTS5 query building, ` +
-      `the D1 query \`chunks_fts MATCH … ORDER BY bm25 LIMIT ${keywordPool}\` joined with chunks and documents, JSON); ours, server: the response's \`keyword_ms\` ` +
+      `the D1 query: FTS5 ranks the tenant's matches (\`chunks_fts MATCH 'tenant_id : … AND (…)' ORDER BY bm25 LIMIT 200\`), then the best ${keywordPool} visible ones are joined with chunks and documents; JSON); ours, server: the response's \`keyword_ms\` ` +
       `(query building + the D1 round trip from the worker; whole ms). Orama 3.1.18: \`search(db, {term, limit: ${keywordPool}, properties: ["title", "text"], boost: {title: 2}})\` ` +
       "in-process in Node (pure JS, no I/O, no serialisation), each call right after the HTTP request for the same query (interleaved, so both see the same machine load), " +
       "English stemming on (FTS5 uses porter), `term` = the same distinct non-stopword words our leg ORs together; " +
