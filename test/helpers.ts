@@ -4,6 +4,7 @@
  */
 import { SELF, env } from "cloudflare:test";
 import { expect, vi } from "vitest";
+import { AppError } from "../src/core/errors.js";
 
 export const apiKey = "local-dev-key";
 
@@ -79,4 +80,14 @@ export async function injectEmbeddingFaults(match: string, failures: number): Pr
     body: JSON.stringify({ match, failures }),
   });
   expect(response.status).toBe(200);
+}
+
+/** Awaits a promise that must reject with an AppError, and returns the error. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
 }

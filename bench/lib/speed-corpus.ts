@@ -15,6 +15,9 @@
  * made-up vocabulary.
  */
 import { countTokens } from "../../src/core/text/tokenize.js";
+import { seededRandom } from "../../src/core/seeded-random.js";
+
+export { seededRandom };
 
 export interface Passage {
   title: string;
@@ -28,17 +31,6 @@ export interface SpeedDocument {
   format: "text";
 }
 
-/** A small, fast, seedable PRNG (mulberry32): same seed, same sequence on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sentences of a text: split after . ! ? followed by space and an upper-case letter, digit or bracket. */
 export function splitSentences(text: string): string[] {

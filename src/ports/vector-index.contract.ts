@@ -21,6 +21,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { describedDimensions, vectorizeLimits, type VectorIndex } from "./vector-index.js";
+import { seededRandom } from "../core/seeded-random.js";
 
 export interface VectorIndexContractOptions {
   /**
@@ -393,14 +394,3 @@ export function referenceRanking(
   return scored.sort((a, b) => (descending ? b.score - a.score : a.score - b.score) || (a.id < b.id ? -1 : 1));
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

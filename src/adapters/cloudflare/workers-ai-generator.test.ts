@@ -3,6 +3,7 @@ import { WorkersAiGenerator } from "./workers-ai-generator.js";
 import type { AiRunner } from "../../ports/ai-runner.js";
 import { AppError } from "../../core/errors.js";
 import type { GenerationEvent, GenerationRequest } from "../../ports/generator.js";
+import { rejectionOf } from "../../../test/helpers.js";
 
 const encoder = new TextEncoder();
 
@@ -78,14 +79,7 @@ function textOf(events: GenerationEvent[]): string {
   return events.map((e) => (e.type === "text" ? e.text : "")).join("");
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
+const failure = rejectionOf;
 
 describe("WorkersAiGenerator", () => {
   it("sends the messages with stream, max_tokens and temperature", async () => {

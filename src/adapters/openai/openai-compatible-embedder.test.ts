@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OpenAiCompatibleEmbedder } from "./openai-compatible-embedder.js";
 import { AppError } from "../../core/errors.js";
+import { rejectionOf } from "../../../test/helpers.js";
 
 /** A toy embeddings server: vector i of a request is [len(text), i, 1]; `reverse` returns data in reverse order. */
 function fakeEmbeddingsApi(options: { dimensions?: number; reverse?: boolean; status?: number; drop?: boolean } = {}) {
@@ -27,14 +28,7 @@ function fakeEmbeddingsApi(options: { dimensions?: number; reverse?: boolean; st
   return { fetch, requests };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
+const failure = rejectionOf;
 
 describe("OpenAiCompatibleEmbedder", () => {
   it("posts {model, input} to /embeddings with the API key", async () => {

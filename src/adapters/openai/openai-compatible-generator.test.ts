@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { OpenAiCompatibleGenerator } from "./openai-compatible-generator.js";
 import { AppError } from "../../core/errors.js";
 import type { GenerationEvent, GenerationRequest } from "../../ports/generator.js";
+import { rejectionOf } from "../../../test/helpers.js";
 
 const encoder = new TextEncoder();
 
@@ -61,14 +62,7 @@ async function collect(events: AsyncIterable<GenerationEvent>): Promise<Generati
   return out;
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
+const failure = rejectionOf;
 
 describe("OpenAiCompatibleGenerator", () => {
   it("posts a streaming chat completion request", async () => {

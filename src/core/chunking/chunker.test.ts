@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type DocumentSection, type ParsedDocument, parseDocument } from "../parsing/parse-document.js";
 import { countTokens } from "../text/tokenize.js";
 import { type Chunk, type ChunkingOptions, chunkDocument, defaultChunkingOptions } from "./chunker.js";
+import { seededRandom as random } from "../seeded-random.js";
 
 const optionSets: ChunkingOptions[] = [
   { maxTokens: 320, overlapTokens: 48 },
@@ -105,16 +106,6 @@ function expectValidChunks(doc: ParsedDocument, chunks: Chunk[], options: Chunki
   expect(problems).toEqual([]);
 }
 
-/** Small deterministic PRNG (mulberry32) for generated documents. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const readme = `---
 title: edge-rag

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { matchesMetadataFilter, parseMetadataFilter } from "../../../core/search/metadata-filter.js";
 import { LocalVectorStore, VectorStoreError, truncateUtf8, type DistanceMetric, type Match, type VectorInput } from "./vector-store.js";
+import { seededRandom as random } from "../../../core/seeded-random.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -24,17 +25,6 @@ function openStore(dir: string, compaction?: { ratio?: number; minBytes?: number
   return store;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const categories = ["news", "blog", "docs", "wiki"];
 

@@ -23,6 +23,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { seededRandom } from "../../../../../core/seeded-random.js";
 
 export interface TinyBertOptions {
   /** Directory the model folder is created in (e.g. a temp `modelsDir`). */
@@ -437,14 +438,3 @@ function messageField(field: number, body: Uint8Array): Uint8Array {
   return bytesField(field, body);
 }
 
-/** mulberry32: a small seeded uniform [0, 1) generator. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
