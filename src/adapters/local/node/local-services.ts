@@ -4,11 +4,24 @@
  * the worker-side adapters (`../local-ai.ts`, `../local-vectorize-index.ts`)
  * speak to it. It runs what has no local simulator upstream:
  *
- * - `POST /ai/run` — Workers AI `run()` for local embedding models;
+ * - `POST /ai/run` — Workers AI `run()` for local embedding and reranking models;
  * - `/vectorize/...` — the Vectorize stand-in (exact search, persisted).
+ *
+ * Model inference runs on a worker thread (`models/model-thread.ts`) through
+ * a scheduler that puts short requests (one text, reranking) before document
+ * batches (`models/inference-scheduler.ts`); this thread only validates,
+ * caps texts to what the model reads (`models/input-cap.ts`), serves the
+ * optional embedding cache and the vector stand-in, so it always answers
+ * promptly. It also keeps the bridge's idle connections open until workerd
+ * closes them (`bridge-keep-alive.ts`).
  */
-import { createModelRegistry, UnknownModelError, type ModelRegistryOptions } from "./models/model-registry.js";
+import { holdBridgeConnectionsOpen } from "./bridge-keep-alive.js";
 import { EmbeddingCache } from "./embedding-cache.js";
+import type { LocalEmbeddingModel } from "./models/embedding-model.js";
+import { createInferenceScheduler, type InferenceSchedulerOptions, type Priority } from "./models/inference-scheduler.js";
+import { capTexts } from "./models/input-cap.js";
+import { createModelRegistry, UnknownModelError, type ModelRegistryOptions } from "./models/model-registry.js";
+import { createModelThread, type ModelThreadOptions } from "./models/model-thread.js";
 import { createVectorService } from "./vector-service.js";
 
 export interface LocalServicesOptions extends ModelRegistryOptions {
@@ -22,28 +35,53 @@ export interface LocalServicesOptions extends ModelRegistryOptions {
   faultInjection?: boolean;
   /** Keep computed embeddings on disk here and reuse them (benchmarks). */
   embeddingCacheDir?: string;
+  /**
+   * Tests only: pass size and hooks of the inference scheduler, and a
+   * stand-in module for the model thread.
+   */
+  inference?: Pick<InferenceSchedulerOptions, "passSize" | "maxInteractiveStreak" | "onQueued" | "betweenPasses"> & Pick<ModelThreadOptions, "worker">;
 }
 
 export interface LocalServices {
   fetch(request: Request): Promise<Response>;
+  /** Ends the model thread and closes the vector store. */
   close(): Promise<void>;
 }
 
 const maxTextsPerCall = 100;
 
 export function createLocalServices(options: LocalServicesOptions): LocalServices {
-  const models = createModelRegistry(options);
+  const registryOptions: ModelRegistryOptions = {
+    ...(options.modelsDir !== undefined ? { modelsDir: options.modelsDir } : {}),
+    ...(options.allowRemoteModels !== undefined ? { allowRemoteModels: options.allowRemoteModels } : {}),
+    ...(options.transformersCacheDir !== undefined ? { transformersCacheDir: options.transformersCacheDir } : {}),
+    ...(options.transformersDtype !== undefined ? { transformersDtype: options.transformersDtype } : {}),
+  };
+  // Resolves ids (400 for unknown or missing models) and knows each model's input cap; it never
+  // loads weights here: the model thread has a registry of its own and runs every forward pass.
+  const models = createModelRegistry(registryOptions);
+  const { worker, ...schedulerOptions } = options.inference ?? {};
+  const thread = createModelThread({ registry: registryOptions, ...(worker ? { worker } : {}) });
+  const inference = createInferenceScheduler({ run: (task) => thread.run(task), ...schedulerOptions });
   const vectors = createVectorService({ dataDir: options.dataDir });
   const faults: { match: string; remaining: number }[] = [];
   const cache = options.embeddingCacheDir ? new EmbeddingCache(options.embeddingCacheDir) : undefined;
+  const releaseBridge = holdBridgeConnectionsOpen();
 
-  /** Embeds with the model, serving what the cache already holds. */
-  async function embed(model: { id: string; embed(texts: string[]): Promise<number[][]> }, texts: string[]): Promise<number[][]> {
-    if (!cache) return model.embed(texts);
+  /**
+   * Embeds with the model, serving what the cache already holds. Texts are cut to the
+   * model's input cap first, so the cache is keyed by what the model actually read.
+   */
+  async function embed(model: LocalEmbeddingModel, original: string[]): Promise<number[][]> {
+    const texts = capTexts(original, model.maxInputChars);
+    // One text is a query (or a one-chunk document): it goes before document batches.
+    const priority: Priority = texts.length === 1 ? "interactive" : "batch";
+    const compute = (batch: string[]) => inference.embed(model.id, batch, priority);
+    if (!cache) return compute(texts);
     const cached = cache.lookup(model.id, texts);
     const missing = texts.filter((_, index) => cached[index] === undefined);
     if (missing.length > 0) {
-      const computed = await model.embed(missing);
+      const computed = await compute(missing);
       cache.store(model.id, missing, computed);
       let next = 0;
       return cached.map((vector) => vector ?? computed[next++]!);
@@ -84,7 +122,7 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
       }
       let scores: number[];
       try {
-        scores = passages.length > 0 ? await reranker.rerank(query, passages) : [];
+        scores = passages.length > 0 ? await inference.rerank(reranker.id, query, passages) : [];
       } catch (error) {
         if (error instanceof UnknownModelError) return errorResponse(400, "UNKNOWN_MODEL", error.message);
         throw error;
@@ -137,7 +175,12 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
       }
     },
     async close() {
-      await vectors.close();
+      releaseBridge();
+      try {
+        await thread.close();
+      } finally {
+        await vectors.close();
+      }
     },
   };
 }
