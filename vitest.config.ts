@@ -47,8 +47,17 @@ export default defineConfig(async () => {
               main: "src/worker.ts",
               wrangler: { configPath: "./wrangler.toml", environment: "local" },
               miniflare: {
-                // Retries in tests follow at once instead of after 10 s, 20 s, ...
-                bindings: { TEST_MIGRATIONS: migrations, INGEST_RETRY_BASE_SECONDS: "0" },
+                // Retries in tests follow at once instead of after 10 s, 20 s, ...; a provider
+                // outage is waited out twice (not 144 times) before ordinary retries take over.
+                // Provider calls get one attempt and no circuit breaker here, so a fault a test
+                // injects reaches the queue as it is; the resilience layer has its own tests.
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  INGEST_RETRY_BASE_SECONDS: "0",
+                  INGEST_MAX_DEFERRALS: "2",
+                  PROVIDER_MAX_ATTEMPTS: "1",
+                  PROVIDER_BREAKER_FAILURES: "0",
+                },
                 serviceBindings: { LOCAL_SERVICES: (request: Request) => localServices.fetch(request) },
               },
             }),

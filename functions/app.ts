@@ -8,7 +8,9 @@ import type { AppEnv } from "./context.js";
 import { authenticate } from "./middleware/auth.js";
 import { cors } from "./middleware/cors.js";
 import { handleError, handleNotFound } from "./middleware/error-handler.js";
+import { requestContext } from "./middleware/request-context.js";
 import { chatRoutes } from "./routes/chat.js";
+import { consistencyRoutes } from "./routes/consistency.js";
 import { demoRoutes } from "./routes/demo.js";
 import { documentRoutes } from "./routes/documents.js";
 import { feedbackRoutes } from "./routes/feedback.js";
@@ -17,11 +19,28 @@ import { indexRoutes } from "./routes/index-info.js";
 import { keyRoutes } from "./routes/keys.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { searchRoutes } from "./routes/search.js";
+import { statsRoutes } from "./routes/stats.js";
 
 export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   const app = new Hono<AppEnv>();
   app.onError(handleError);
   app.notFound(handleNotFound);
+  // First: the request id, spans and the one log line cover everything below, errors and preflights included.
+  app.use(
+    "*",
+    requestContext({
+      // One `http_request` metric per request, when its log line is written (after the stream for SSE).
+      onEnd: (summary, c) =>
+        c.var.services?.metrics.record({
+          kind: "http_request",
+          route: summary.route,
+          status: summary.status,
+          method: summary.method,
+          tenant: summary.tenant,
+          duration_ms: summary.durationMs,
+        }),
+    }),
+  );
   app.use("*", async (c, next) => {
     c.set("services", await resolveServices(c.env));
     await next();
@@ -40,5 +59,7 @@ export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   app.route("/v1/index", indexRoutes);
   app.route("/v1/tenants", tenantRoutes);
   app.route("/v1/keys", keyRoutes);
+  app.route("/v1/consistency", consistencyRoutes);
+  app.route("/v1/stats", statsRoutes);
   return app;
 }

@@ -150,3 +150,9 @@ export const newKeySchema = z.strictObject({
 export const keyListQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema.optional(),
 });
+
+export const consistencySchema = z.strictObject({
+  repair: z.boolean().default(false),
+  cursor: z.string().min(1).max(256).optional(),
+  page_size: z.number().int().min(1).max(1000).default(200),
+});

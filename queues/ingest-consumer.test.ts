@@ -22,7 +22,7 @@ async function searchIds(query: string, mode: string): Promise<string[]> {
   return response.body.results.map((result: { document_id: string }) => result.document_id);
 }
 
-async function runBatch(messages: IngestMessage[], queue = "edge-rag-ingest", attempts = 1, vars: Record<string, string> = {}) {
+async function runBatch(messages: IngestMessage[], queue = "edge-rag-ingest", attempts = 1, vars: Record<string, unknown> = {}) {
   const batch = createMessageBatch<IngestMessage>(
     queue,
     messages.map((body, index) => ({ id: `m${index}`, timestamp: new Date(), attempts, body })),
@@ -87,19 +87,43 @@ describe("ingest consumer", () => {
     expect(row!.attempts).toBe(3);
   });
 
-  it("asks the queue to retry with backoff when embedding fails", async () => {
+  it("defers a message while the embedding provider fails, without using up its retries", async () => {
+    await env.DB.prepare(
+      "INSERT INTO documents (tenant_id, id, format, content, content_hash, version, status) VALUES ('default', 'unit-defer', 'text', 'unit-defer-marker text', 'h', 1, 'queued')",
+    ).run();
+    await injectEmbeddingFaults("unit-defer-marker", 1);
+    const sent: { body: IngestMessage; delaySeconds?: number }[] = [];
+    const recordingQueue = {
+      send: async (body: IngestMessage, options?: QueueSendOptions) => void sent.push({ body, delaySeconds: options?.delaySeconds }),
+      sendBatch: async (messages: Iterable<MessageSendRequest<IngestMessage>>) => {
+        for (const message of messages) sent.push({ body: message.body, delaySeconds: message.delaySeconds });
+      },
+    };
+    // Third delivery, first deferral, 4 s base: deferred by 4 s as a new message; the original is acked.
+    const result = await runBatch([{ kind: "ingest", tenant_id: "default", document_id: "unit-defer", version: 1 }], "edge-rag-ingest", 3, {
+      INGEST_RETRY_BASE_SECONDS: "4",
+      INGEST_QUEUE: recordingQueue as unknown as string,
+    });
+    expect(result.explicitAcks).toEqual(["m0"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(sent).toEqual([{ body: { kind: "ingest", tenant_id: "default", document_id: "unit-defer", version: 1, incarnation: "", deferrals: 1 }, delaySeconds: 4 }]);
+    const doc = await waitForDocument("unit-defer", { status: "queued" });
+    expect(doc.error).toBe("waiting for a provider (1): the embedding model is unavailable; try again later");
+  });
+
+  it("falls back to queue retries with backoff once the deferrals are used up", async () => {
     await env.DB.prepare(
       "INSERT INTO documents (tenant_id, id, format, content, content_hash, version, status) VALUES ('default', 'unit-retry', 'text', 'unit-retry-marker text', 'h', 1, 'queued')",
     ).run();
     await injectEmbeddingFaults("unit-retry-marker", 1);
-    // Third attempt with a 4 s base: 4 · 2² = 16 s.
-    const result = await runBatch([{ kind: "ingest", tenant_id: "default", document_id: "unit-retry", version: 1 }], "edge-rag-ingest", 3, {
+    // Third attempt with a 4 s base: 4 · 2² = 16 s (INGEST_MAX_DEFERRALS is 2 in tests).
+    const result = await runBatch([{ kind: "ingest", tenant_id: "default", document_id: "unit-retry", version: 1, deferrals: 2 }], "edge-rag-ingest", 3, {
       INGEST_RETRY_BASE_SECONDS: "4",
     });
     expect(result.retryMessages).toEqual([{ msgId: "m0" }]);
     expect(result.retryOptions).toEqual([{ delaySeconds: 16 }]);
     const doc = await waitForDocument("unit-retry", { status: "processing" });
-    expect(doc.error).toMatch(/^attempt 3 failed: embedding model .* failed$/);
+    expect(doc.error).toBe("attempt 3 failed: the embedding model is unavailable; try again later");
   });
 
   it("marks the document failed once retries are exhausted (dead-letter queue)", async () => {
@@ -107,7 +131,7 @@ describe("ingest consumer", () => {
     await api("POST", "/v1/documents", { id: "hopeless", content: "A document with hopeless-marker that always fails." });
     const doc = await waitForDocument("hopeless", { timeout: 45_000 });
     expect(doc.status).toBe("failed");
-    expect(doc.error).toMatch(/^gave up after repeated failures: attempt \d+ failed: embedding model/);
+    expect(doc.error).toMatch(/^gave up after repeated failures: attempt \d+ failed: the embedding model is unavailable/);
     expect(await chunkRows("hopeless")).toEqual([]);
   });
 
@@ -121,8 +145,9 @@ describe("ingest consumer", () => {
   });
 
   it("re-posting a failed document with the same content queues it again", async () => {
-    // max_retries = 5 in [env.local]: six deliveries fail, then the dead-letter queue marks it failed.
-    await injectEmbeddingFaults("second-chance-marker", 6);
+    // Two deferrals (INGEST_MAX_DEFERRALS in tests), then max_retries = 5 in [env.local]: six
+    // deliveries fail, then the dead-letter queue marks it failed.
+    await injectEmbeddingFaults("second-chance-marker", 8);
     const doc = { id: "second-chance", content: "A document with second-chance-marker that recovers later." };
     await api("POST", "/v1/documents", doc);
     expect((await waitForDocument("second-chance", { timeout: 45_000 })).status).toBe("failed");

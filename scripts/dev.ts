@@ -4,6 +4,7 @@
  *   npm run dev                      # start (state kept in .wrangler/state)
  *   npm run dev -- --reset           # start from empty D1 + vector index
  *   npm run dev -- --port 9000 --host 0.0.0.0 --no-watch
+ *   npm run dev -- --cron-interval 10   # scheduled sweep every 10 s (0: never; default 60)
  *
  * API_KEY, LLM_BASE_URL, EMBEDDING_MODEL, ... may be set in the shell or in
  * .dev.vars; the shell wins.
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     reset: { type: "boolean", default: false },
     "no-watch": { type: "boolean", default: false },
     "models-dir": { type: "string" },
+    // Seconds between runs of the scheduled handler (wrangler.toml's cron); default LOCAL_CRON_INTERVAL_SECONDS or 60.
+    "cron-interval": { type: "string" },
   },
 });
 
@@ -58,6 +61,7 @@ try {
     watch: !values["no-watch"],
     vars,
     modelsDir: values["models-dir"],
+    cronIntervalSeconds: values["cron-interval"] === undefined ? undefined : Number(values["cron-interval"]),
     allowRemoteModels: process.env.LOCAL_ALLOW_REMOTE_MODELS === "1",
     log,
   });

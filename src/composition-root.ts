@@ -6,16 +6,25 @@
  *   launcher and the test pool): the same Workers AI protocol and Vectorize
  *   interface, served by stand-ins in the host Node process.
  * D1, Queues and the rate limiter's Durable Objects are real in both.
+ *
+ * Metrics: Workers Analytics Engine (`env.METRICS`, one writer per request
+ * or queue batch, as its 250-points-per-invocation limit asks) in Cloudflare
+ * mode; in local mode one in-memory instance per isolate (miniflare's
+ * Analytics Engine drops every point), which GET /v1/stats reads.
  */
+import { AnalyticsEngineMetrics } from "./adapters/cloudflare/analytics-engine-metrics.js";
+import { D1ConsistencyStore } from "./adapters/cloudflare/d1-consistency-store.js";
 import { D1DocumentStore } from "./adapters/cloudflare/d1-document-store.js";
 import { D1TenantStore } from "./adapters/cloudflare/d1-tenant-store.js";
 import { D1FeedbackStore } from "./adapters/cloudflare/d1-feedback-store.js";
+import { D1StatsStore } from "./adapters/cloudflare/d1-stats-store.js";
 import { DurableObjectRateLimiter } from "./adapters/cloudflare/durable-object-rate-limiter.js";
 import { QueueIngestQueue } from "./adapters/cloudflare/queue-ingest-queue.js";
 import { WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
 import { WorkersAiReranker } from "./adapters/cloudflare/workers-ai-reranker.js";
 import { WorkersAiGenerator } from "./adapters/cloudflare/workers-ai-generator.js";
 import { ExtractiveGenerator } from "./adapters/extractive/extractive-generator.js";
+import { InMemoryMetrics } from "./adapters/local/in-memory-metrics.js";
 import { LocalAi } from "./adapters/local/local-ai.js";
 import { ensureLocalVectorIndex, LocalVectorizeIndex } from "./adapters/local/local-vectorize-index.js";
 import { OpenAiCompatibleEmbedder } from "./adapters/openai/openai-compatible-embedder.js";
@@ -25,19 +34,32 @@ import { AppError } from "./core/errors.js";
 import type { AiRunner } from "./ports/ai-runner.js";
 import type { Embedder } from "./ports/embedder.js";
 import type { Generator } from "./ports/generator.js";
-import type { IngestMessage } from "./ports/ingest-queue.js";
+import type { DocumentStore } from "./ports/document-store.js";
+import type { IngestMessage, IngestQueue } from "./ports/ingest-queue.js";
+import { noopMetrics, type Metrics, type MetricsReader } from "./ports/metrics.js";
+import type { Reranker } from "./ports/reranker.js";
+import type { TenantStore } from "./ports/tenant-store.js";
 import type { VectorIndex } from "./ports/vector-index.js";
 import { ChatService } from "./services/chat-service.js";
+import { ConsistencyService } from "./services/consistency-service.js";
 import { DocumentService } from "./services/document-service.js";
 import { FeedbackService } from "./services/feedback-service.js";
-import { createIndexGuard } from "./services/index-guard.js";
-import { IngestProcessor } from "./services/ingest-processor.js";
-import { createConsoleLogger } from "./services/logger.js";
+import { DemoService } from "./services/demo-service.js";
+import { createIndexGuard, type IndexGuard } from "./services/index-guard.js";
+import { IngestProcessor } from "./services/ingest/ingest-processor.js";
+import { HealthService } from "./services/health-service.js";
+import { MaintenanceService } from "./services/maintenance-service.js";
+import { createConsoleLogger, type Logger } from "./services/logger.js";
 import { AccessService } from "./services/access-service.js";
 import { IndexSettings } from "./services/index-settings.js";
 import { TenantService } from "./services/tenant-service.js";
 import { QueryRewriter } from "./services/query-rewriter.js";
+import { providerBreakers } from "./services/provider-breakers.js";
+import { ResilientEmbedder } from "./services/resilient-embedder.js";
+import { queryRewriteGenerationPolicy, ResilientGenerator } from "./services/resilient-generator.js";
+import { ResilientReranker } from "./services/resilient-reranker.js";
 import { SearchService } from "./services/search-service.js";
+import { StatsService } from "./services/stats-service.js";
 import { UsageLimits } from "./services/usage-limits.js";
 import type { Services } from "./services/services.js";
 
@@ -47,8 +69,37 @@ export function modeOf(env: Env): Mode {
   return env.LOCAL_SERVICES ? "local" : "cloudflare";
 }
 
-/** Builds the services for one request or queue batch. Cheap: no I/O except, in local mode, one D1 read. */
-export async function createServices(env: Env): Promise<Services> {
+/** Local mode's metrics: one per isolate, shared by its requests and queue batches. */
+const localMetrics = new InMemoryMetrics();
+
+/** The in-memory metrics local mode records into (tests read and reset them). */
+export function inMemoryMetrics(): InMemoryMetrics {
+  return localMetrics;
+}
+
+/** The ports of one environment, chosen by mode. Services are built from them; tests and tools may use them directly. */
+export interface Adapters {
+  mode: Mode;
+  config: AppConfig;
+  log: Logger;
+  store: DocumentStore;
+  tenants: TenantStore;
+  queue: IngestQueue;
+  vectors: VectorIndex;
+  embedder: Embedder;
+  /** Answers (resilient; the extractive generator as it is). */
+  generator: Generator;
+  /** The language model for query rewriting, under the rewriter's tighter budget; undefined with the extractive generator. */
+  rewriter: Generator | undefined;
+  reranker: Reranker | undefined;
+  guard: IndexGuard;
+  metrics: Metrics;
+  /** The reading side of the metrics, where the mode has one (local: in-memory). */
+  metricsReader: MetricsReader | undefined;
+}
+
+/** Picks the adapters for `env`. Cheap: no I/O except, in local mode, one D1 read. */
+export async function createAdapters(env: Env): Promise<Adapters> {
   const mode = modeOf(env);
   const config = readConfig(env, mode);
   const log = createConsoleLogger(config.logLevel);
@@ -79,20 +130,74 @@ export async function createServices(env: Env): Promise<Services> {
     ai = env.AI as AiRunner | undefined;
   }
 
-  const embedder = createEmbedder(config, ai);
-  const generator = createGenerator(config, ai);
+  const { metrics, metricsReader } = createMetrics(env, log);
+
+  // Every provider call goes through the resilience layer: per-attempt time
+  // limits, retries with full-jitter backoff, one circuit breaker per provider
+  // (per isolate: services/provider-breakers.ts).
+  const { resilience } = config;
+  // The registry is per isolate and keeps the handler set last: a change is recorded with the latest request's metrics.
+  providerBreakers.onStateChange = (change) => {
+    log.warn("provider.breaker", { provider: change.breaker, from: change.from, to: change.to, retry_after_ms: change.retryAfterMs });
+    metrics.record({ kind: "provider_breaker", provider: change.breaker, state: change.to });
+  };
+  const breaker = (kind: string, model: string) =>
+    providerBreakers.get(kind, model, { failureThreshold: resilience.breakerFailures, cooldownMs: resilience.breakerCooldownMs });
+  const attempts = resilience.maxAttempts === undefined ? {} : { maxAttempts: resilience.maxAttempts };
+  const embedder = new ResilientEmbedder(createEmbedder(config, ai), {
+    breaker: breaker(config.embedding.provider, config.embedding.model),
+    query: { ...attempts, attemptTimeoutMs: resilience.queryEmbeddingTimeoutMs, deadlineMs: resilience.queryEmbeddingTimeoutMs && 2 * resilience.queryEmbeddingTimeoutMs },
+    documents: { ...attempts, attemptTimeoutMs: resilience.documentEmbeddingTimeoutMs, deadlineMs: resilience.documentEmbeddingTimeoutMs && 3 * resilience.documentEmbeddingTimeoutMs },
+  });
+  const rawGenerator = createGenerator(config, ai);
+  const generatorBreaker = breaker(config.generator.kind, config.generator.model);
+  const generator =
+    config.generator.kind === "extractive"
+      ? rawGenerator
+      : new ResilientGenerator(rawGenerator, { breaker: generatorBreaker, policy: { ...attempts, firstEventTimeoutMs: resilience.firstTokenTimeoutMs } });
+  const rewriter =
+    config.generator.kind === "extractive" ? undefined : new ResilientGenerator(rawGenerator, { breaker: generatorBreaker, policy: queryRewriteGenerationPolicy });
   const guard = createIndexGuard({ key: indexKey, store, embedder, vectors, prepare });
+  const reranker =
+    config.rerank.model && ai
+      ? new ResilientReranker(new WorkersAiReranker(ai, config.rerank.model), {
+          breaker: breaker("workers-ai", config.rerank.model),
+          policy: { ...attempts, attemptTimeoutMs: resilience.rerankTimeoutMs, deadlineMs: resilience.rerankTimeoutMs && 2 * resilience.rerankTimeoutMs },
+        })
+      : undefined;
+  return { mode, config, log, store, tenants, queue, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader };
+}
+
+/** Analytics Engine in Cloudflare mode (nothing when the METRICS binding is missing), the isolate's in-memory metrics locally. */
+function createMetrics(env: Env, log: Logger): { metrics: Metrics; metricsReader: MetricsReader | undefined } {
+  if (env.LOCAL_SERVICES) return { metrics: localMetrics, metricsReader: localMetrics };
+  const dataset = env.METRICS;
+  if (!dataset) return { metrics: noopMetrics, metricsReader: undefined };
+  let reported = false;
+  const metrics = new AnalyticsEngineMetrics(dataset, {
+    onError(error) {
+      if (reported) return;
+      reported = true;
+      log.warn("metrics.write_failed", { detail: String(error) });
+    },
+  });
+  return { metrics, metricsReader: undefined };
+}
+
+/** Builds the services for one request or queue batch. */
+export async function createServices(env: Env): Promise<Services> {
+  const adapters = await createAdapters(env);
+  const { mode, config, log, store, tenants, queue, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader } = adapters;
   const settings = new IndexSettings(store, { fusion: config.fusion, rerank: config.rerank });
-  const reranker = config.rerank.model && ai ? new WorkersAiReranker(ai, config.rerank.model) : undefined;
-  const search = new SearchService({ store, embedder, vectors, guard, settings, reranker });
+  const search = new SearchService({ store, embedder, vectors, guard, settings, reranker, maxTopK: config.searchMaxTopK, log, metrics });
   return {
-    config,
-    store,
-    queue,
-    embedder,
-    generator,
-    guard,
-    documents: new DocumentService({ store, queue, log }),
+    health: new HealthService({ mode, guard, embedderModel: embedder.model, generatorModel: generator.model, log }),
+    documents: new DocumentService({
+      store,
+      queue,
+      log,
+      options: { maxBacklog: config.ingestMaxBacklog, backlogRetryAfterSeconds: config.ingestBacklogRetryAfterSeconds },
+    }),
     access: new AccessService({ tenants, bootstrapKey: config.apiKey }),
     tenants: new TenantService({ tenants, queue, log }),
     search,
@@ -101,7 +206,11 @@ export async function createServices(env: Env): Promise<Services> {
       search,
       generator,
       // The extractive generator cannot rewrite queries; rules do it then.
-      rewriter: new QueryRewriter({ llm: config.generator.kind === "extractive" ? undefined : generator, log }),
+      rewriter: new QueryRewriter({ llm: rewriter, log }),
+      // When the language model is unavailable, answers quote the sources instead.
+      fallback: config.generator.kind === "extractive" ? undefined : new ExtractiveGenerator(),
+      log,
+      metrics,
     }),
     feedback: new FeedbackService({ store: new D1FeedbackStore(env.DB) }),
     limits: new UsageLimits({ limiter: env.RATE_LIMITER ? new DurableObjectRateLimiter(env.RATE_LIMITER) : undefined, defaults: config.limits, log }),
@@ -115,8 +224,17 @@ export async function createServices(env: Env): Promise<Services> {
       chunking: config.chunking,
       log,
       retryBaseSeconds: config.ingestRetryBaseSeconds,
+      maxDeferrals: config.ingestMaxDeferrals,
+      metrics,
+      // Local mode puts each batch's spans in its log line.
+      logSpans: mode === "local",
     }),
+    maintenance: new MaintenanceService({ store, queue, vectors, log }),
+    consistency: new ConsistencyService({ consistency: new D1ConsistencyStore(env.DB), store, vectors, queue, log }),
+    demo: new DemoService({ mode, apiKey: config.apiKey }),
+    stats: new StatsService({ store, stats: new D1StatsStore(env.DB), vectors, breakers: () => providerBreakers.snapshot(), reader: metricsReader, log }),
     log,
+    metrics,
   };
 }
 

@@ -33,6 +33,23 @@ export interface RerankConfig {
 
 export const defaultRerankModel = "@cf/baai/bge-reranker-base";
 
+export interface ResilienceConfig {
+  /** Attempts per provider call; undefined keeps each call's own default (2–4). */
+  maxAttempts: number | undefined;
+  /** Failures in a row that open a provider's circuit breaker (MAX_SAFE_INTEGER: no breaker). */
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  /**
+   * Per-attempt limits (undefined: the defaults of services/resilient-*.ts,
+   * sized for Workers AI). Local mode runs models on the CPU of the machine
+   * and defaults to far longer limits.
+   */
+  queryEmbeddingTimeoutMs: number | undefined;
+  documentEmbeddingTimeoutMs: number | undefined;
+  rerankTimeoutMs: number | undefined;
+  firstTokenTimeoutMs: number | undefined;
+}
+
 export interface AppConfig {
   mode: Mode;
   /** The admin key. Undefined only when it is missing in production (every request then fails). */
@@ -44,9 +61,17 @@ export interface AppConfig {
   fusion: FusionSettings;
   /** First retry delay of a failed ingestion attempt, doubling per attempt. */
   ingestRetryBaseSeconds: number;
+  /** How often an ingestion message is put back while a provider is down before ordinary retries take over. */
+  ingestMaxDeferrals: number;
+  /** Unfinished documents a tenant may have before ingestion answers 429 (0: no bound). */
+  ingestMaxBacklog: number;
+  /** Retry-After of that 429. */
+  ingestBacklogRetryAfterSeconds: number;
   /** Largest `top_k` /v1/search accepts (≤ 100, Vectorize's own limit). */
   searchMaxTopK: number;
   rerank: RerankConfig;
+  /** Timeouts, retries and circuit breakers of provider calls (see services/resilient-*.ts). */
+  resilience: ResilienceConfig;
   /** Default rate limits and daily budgets of tenant keys (0 = off); a tenant's own limits override them. */
   limits: UsageLimitValues;
   logLevel: LogLevel;
@@ -74,7 +99,16 @@ export interface ConfigSource {
   HYBRID_KEYWORD_WEIGHT?: string;
   HYBRID_VECTOR_WEIGHT?: string;
   INGEST_RETRY_BASE_SECONDS?: string;
+  INGEST_MAX_DEFERRALS?: string;
+  INGEST_MAX_BACKLOG?: string;
+  INGEST_BACKLOG_RETRY_AFTER_SECONDS?: string;
   SEARCH_MAX_TOP_K?: string;
+  PROVIDER_MAX_ATTEMPTS?: string;
+  PROVIDER_BREAKER_FAILURES?: string;
+  PROVIDER_BREAKER_COOLDOWN_SECONDS?: string;
+  EMBEDDING_QUERY_TIMEOUT_MS?: string;
+  RERANK_TIMEOUT_MS?: string;
+  GENERATION_FIRST_TOKEN_TIMEOUT_MS?: string;
   LOG_LEVEL?: string;
   RERANK_MODEL?: string;
   RERANK_BY_DEFAULT?: string;
@@ -172,6 +206,20 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     limits[name] = number(limitVariable(name), defaultUsageLimits[name], (n) => Number.isInteger(n) && n >= 0 && n <= 1_000_000_000, "a whole number from 0 (no limit) to 1000000000");
   }
 
+  const optional = (name: keyof ConfigSource, check: (n: number) => boolean, rule: string) => (value(name) === undefined ? undefined : number(name, 0, check, rule));
+  const timeout = (name: keyof ConfigSource) => optional(name, (n) => Number.isInteger(n) && n >= 100 && n <= 600_000, "a number of milliseconds between 100 and 600000");
+  const localDefault = (ms: number) => (mode === "local" ? ms : undefined);
+  const breakerFailures = number("PROVIDER_BREAKER_FAILURES", 5, (n) => Number.isInteger(n) && n >= 0 && n <= 10_000, "an integer between 0 (no breaker) and 10000");
+  const resilience: ResilienceConfig = {
+    maxAttempts: optional("PROVIDER_MAX_ATTEMPTS", (n) => Number.isInteger(n) && n >= 1 && n <= 10, "an integer between 1 and 10"),
+    breakerFailures: breakerFailures === 0 ? Number.MAX_SAFE_INTEGER : breakerFailures,
+    breakerCooldownMs: 1000 * number("PROVIDER_BREAKER_COOLDOWN_SECONDS", 30, (n) => n >= 1 && n <= 3600, "a number of seconds between 1 and 3600"),
+    queryEmbeddingTimeoutMs: timeout("EMBEDDING_QUERY_TIMEOUT_MS") ?? localDefault(30_000),
+    documentEmbeddingTimeoutMs: localDefault(300_000),
+    rerankTimeoutMs: timeout("RERANK_TIMEOUT_MS") ?? localDefault(30_000),
+    firstTokenTimeoutMs: timeout("GENERATION_FIRST_TOKEN_TIMEOUT_MS"),
+  };
+
   const logLevel = value("LOG_LEVEL") ?? "info";
   if (!(logLevels as readonly string[]).includes(logLevel)) throw misconfigured(`LOG_LEVEL must be one of ${logLevels.join(", ")} (got "${logLevel}")`);
 
@@ -183,8 +231,12 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     chunking: { maxTokens: chunkMax, overlapTokens: chunkOverlap },
     fusion,
     ingestRetryBaseSeconds: number("INGEST_RETRY_BASE_SECONDS", 10, (n) => n >= 0 && n <= 300, "a number of seconds between 0 and 300"),
+    ingestMaxDeferrals: number("INGEST_MAX_DEFERRALS", 144, (n) => Number.isInteger(n) && n >= 0 && n <= 10_000, "an integer between 0 and 10000"),
+    ingestMaxBacklog: number("INGEST_MAX_BACKLOG", 10_000, (n) => Number.isInteger(n) && n >= 0 && n <= 100_000_000, "a whole number from 0 (no bound) to 100000000"),
+    ingestBacklogRetryAfterSeconds: number("INGEST_BACKLOG_RETRY_AFTER_SECONDS", 30, (n) => Number.isInteger(n) && n >= 1 && n <= 3600, "an integer between 1 and 3600"),
     logLevel: logLevel as LogLevel,
     rerank,
+    resilience,
     limits,
     searchMaxTopK: number("SEARCH_MAX_TOP_K", 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer between 1 and 100"),
   };

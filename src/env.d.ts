@@ -29,6 +29,12 @@ declare namespace Cloudflare {
     HYBRID_VECTOR_WEIGHT?: string;
     /** First retry delay (seconds) of a failed ingestion attempt; doubles per attempt. Default 10. */
     INGEST_RETRY_BASE_SECONDS?: string;
+    /** Re-sends of an ingestion message while a provider is down, before ordinary retries (default 144 ≈ a day at the 10-minute cap). */
+    INGEST_MAX_DEFERRALS?: string;
+    /** Unfinished (queued + processing) documents per tenant before POST /v1/documents answers 429 (default 10000; 0 = no bound). */
+    INGEST_MAX_BACKLOG?: string;
+    /** Retry-After (seconds) of that 429 (default 30). */
+    INGEST_BACKLOG_RETRY_AFTER_SECONDS?: string;
     /** Largest top_k /v1/search accepts (default 50, at most 100). */
     SEARCH_MAX_TOP_K?: string;
     /** Cross-encoder for reranking (Cloudflare default @cf/baai/bge-reranker-base; "" disables). */
@@ -37,8 +43,24 @@ declare namespace Cloudflare {
     RERANK_BY_DEFAULT?: string;
     /** Fused candidates the reranker re-scores (default 20). */
     RERANK_CANDIDATES?: string;
+    /** Attempts per provider call (embedding, reranking, generation); default: each call's own (2–4). */
+    PROVIDER_MAX_ATTEMPTS?: string;
+    /** Consecutive failures that open a provider's circuit breaker (default 5; "0": no breaker). */
+    PROVIDER_BREAKER_FAILURES?: string;
+    /** How long an open breaker fails calls fast before probing (default 30 s). */
+    PROVIDER_BREAKER_COOLDOWN_SECONDS?: string;
+    /** Per-attempt limit of a query embedding (default 5000 ms). */
+    EMBEDDING_QUERY_TIMEOUT_MS?: string;
+    /** Per-attempt limit of a rerank call (default 5000 ms). */
+    RERANK_TIMEOUT_MS?: string;
+    /** Time to the generator's first token before the attempt is given up (default 20000 ms). */
+    GENERATION_FIRST_TOKEN_TIMEOUT_MS?: string;
     /** info (default), warn, error or silent. */
     LOG_LEVEL?: string;
+    /** OTLP/HTTP collector base URL (e.g. http://localhost:4318): each request's and queue batch's spans are posted as JSON to `<base>/v1/traces`. */
+    OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+    /** The full OTLP/HTTP traces URL, used as is (wins over OTEL_EXPORTER_OTLP_ENDPOINT). */
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
     /** Rate limits and daily budgets of tenant keys (defaults in src/services/usage-limits.ts; "0" turns one off). */
     RATE_LIMIT_REQUESTS_PER_MINUTE_PER_KEY?: string;
     RATE_LIMIT_CHAT_PER_MINUTE_PER_IP?: string;

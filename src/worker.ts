@@ -4,8 +4,8 @@
  */
 import { createApp } from "../functions/app.js";
 import { consumeIngestBatch } from "../queues/ingest-consumer.js";
-import { requeueStalled } from "../queues/stalled-sweeper.js";
 import { createServices } from "./composition-root.js";
+import { createConsoleLogger } from "./services/logger.js";
 import type { IngestMessage } from "./ports/ingest-queue.js";
 
 export { RateLimitObject } from "./adapters/cloudflare/rate-limit-object.js";
@@ -14,10 +14,18 @@ const app = createApp(createServices);
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env, _ctx) {
-    await consumeIngestBatch(batch, await createServices(env));
+  async queue(batch, env, ctx) {
+    // env and ctx: the batch's spans go to the OTLP collector, if one is configured.
+    await consumeIngestBatch(batch, await createServices(env), { env, ctx });
   },
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(createServices(env).then((services) => requeueStalled(services)));
+    // The runtime reports a failed scheduled run only as "exception": log what failed.
+    const sweep = createServices(env)
+      .then((services) => services.maintenance.sweep())
+      .catch((error: unknown) => {
+        createConsoleLogger("error").error("maintenance.sweep_failed", { error: String(error) });
+        throw error;
+      });
+    ctx.waitUntil(sweep);
   },
 } satisfies ExportedHandler<Env, IngestMessage>;

@@ -24,6 +24,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     c.set("access", access);
     c.set("tenantId", access.tenantId);
+    c.var.spans?.setAttribute("tenant", access.tenantId);
     await next();
   };
 }

@@ -1,29 +1,57 @@
 /**
  * Turns every error into the API's JSON error shape. AppErrors carry a code
- * and a client-safe message; anything else is logged once and becomes a plain
- * 500 with no internals.
+ * and a client-safe message (and `Retry-After` when they say when to retry);
+ * a database whose tables do not exist yet (migrations not applied: a deploy
+ * ahead of `wrangler d1 migrations apply`, or a local database still being
+ * set up) is a 503 NOT_READY with Retry-After, never a 500; anything else is
+ * logged once and becomes a plain 500 with no internals. A request body
+ * nobody read is discarded before answering (see `discardBody`), so the
+ * error reaches the client on a connection that stays usable.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError } from "../../src/core/errors.js";
 import { createConsoleLogger } from "../../src/services/logger.js";
 import type { AppEnv } from "../context.js";
+import { discardBody } from "./json-body.js";
 
 /** Through the structured logger, so credentials in an error's message or stack are scrubbed. */
 const unhandled = createConsoleLogger("error");
 
+/** Retry-After (seconds) of a NOT_READY answer. */
+export const notReadyRetryAfterSeconds = 5;
+
 export function errorResponse(c: Context, error: AppError): Response {
+  if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
   return c.json(error.toJSON(), error.status as 400);
 }
 
-export const handleError: ErrorHandler<AppEnv> = (error, c) => {
+export const handleError: ErrorHandler<AppEnv> = async (error, c) => {
+  await discardBody(c.req.raw);
   if (error instanceof AppError) return errorResponse(c, error);
   if (error instanceof HTTPException && error.status < 500) {
     return c.json({ error: { code: "BAD_REQUEST", message: error.message || "bad request" } }, error.status);
   }
-  unhandled.error("http.unhandled", { method: c.req.method, path: c.req.path, error: String(error), stack: error instanceof Error ? error.stack : undefined });
+  if (isMissingTable(error)) {
+    unhandled.error("http.not_ready", { method: c.req.method, path: c.req.path, error: String(error), hint: "apply the D1 migrations (migrations/)" });
+    return errorResponse(
+      c,
+      new AppError("NOT_READY", "the database is not set up yet (migrations pending); retry shortly", { retryAfterSeconds: notReadyRetryAfterSeconds }),
+    );
+  }
+  unhandled.error("http.unhandled", { request_id: c.var.requestId, method: c.req.method, path: c.req.path, error: String(error), stack: error instanceof Error ? error.stack : undefined });
   return c.json({ error: { code: "INTERNAL", message: "internal error" } }, 500);
 };
 
-export const handleNotFound: NotFoundHandler<AppEnv> = (c) =>
-  c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+export const handleNotFound: NotFoundHandler<AppEnv> = async (c) => {
+  await discardBody(c.req.raw);
+  return c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+};
+
+/** A D1 (SQLite) "no such table" error, here or anywhere down its `cause` chain. */
+function isMissingTable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+    if (/\bno such table\b/i.test(current.message)) return true;
+  }
+  return false;
+}

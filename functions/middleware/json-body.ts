@@ -2,6 +2,14 @@
  * Reads a JSON request body with a size limit and validates it with zod.
  * Malformed JSON, invalid UTF-8, a wrong content type and schema violations
  * all become 4xx errors with a message naming the problem.
+ *
+ * A body that is rejected for its size is still read to its end (and
+ * discarded, never buffered), up to `maxDiscardBytes`, before the 413 is
+ * answered: workerd closes a keep-alive connection whose request body was
+ * left unread, and with megabytes of the body still in flight the client
+ * sees the connection reset (ECONNRESET) instead of the 413, and the next
+ * request on that connection can fail. `discardBody` does the same for
+ * bodies no handler read (the error handler calls it).
  */
 import type { Context } from "hono";
 import type { z } from "zod";
@@ -30,9 +38,51 @@ export function validate<Schema extends z.ZodType>(schema: Schema, value: unknow
   throw new AppError("VALIDATION_FAILED", first.path ? `${first.path}: ${first.message}` : first.message, { details: issues });
 }
 
-async function readText(request: Request, maxBytes: number): Promise<string> {
+/**
+ * Bodies up to this size are read to their end when rejected (see the module
+ * comment): above every route's limit (20 MiB for a batch), and small enough
+ * that reading it costs little. A larger body is not read: the connection is
+ * then closed by the runtime (the client may see a reset, not the 413).
+ */
+export const maxDiscardBytes = 32 * 1024 * 1024;
+
+/**
+ * Reads and drops a request body nobody read, up to `maxDiscardBytes`, so the
+ * response reaches the client and the connection can serve the next request.
+ * Does nothing for a body already read or being read, or one declared larger
+ * than the bound.
+ */
+export async function discardBody(request: Request): Promise<void> {
+  const body = request.body;
+  if (!body || request.bodyUsed || body.locked) return;
+  if (declaredLength(request) > maxDiscardBytes) return;
+  await discardRest(body.getReader(), 0);
+}
+
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, alreadyRead: number): Promise<void> {
+  let total = alreadyRead;
+  try {
+    while (total <= maxDiscardBytes) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away mid-body: there is no connection left to keep.
+  }
+}
+
+function declaredLength(request: Request): number {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  return Number.isFinite(declared) ? declared : 0;
+}
+
+async function readText(request: Request, maxBytes: number): Promise<string> {
+  if (declaredLength(request) > maxBytes) {
+    await discardBody(request);
+    throw tooLarge(maxBytes);
+  }
   if (!request.body) throw new AppError("INVALID_JSON", "the request body is empty");
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
@@ -42,7 +92,7 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await discardRest(reader, total);
       throw tooLarge(maxBytes);
     }
     parts.push(value);

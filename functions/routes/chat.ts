@@ -2,17 +2,35 @@
  * POST /v1/chat: answers from the tenant's documents. Streams SSE by default
  * (`sources`, then `delta`s, then `done`, or `error`); `stream: false` returns
  * one JSON object.
+ *
+ * Both answer with a `Server-Timing` header. The JSON answer's carries the
+ * retrieval stages (rewrite, embed, vector, keyword, fuse, rerank), the time
+ * to the first token and the total. A stream's headers go out once retrieval
+ * is done (the first event, `sources`, is awaited before the response is
+ * returned), so its header carries the retrieval stages as the request's
+ * spans measured them; the time to the first token is in the `done` event's
+ * `timings`. A consequence: a retrieval failure (e.g. `mode: "vector"` with
+ * the embedding model down) is answered as a plain JSON error with its
+ * status, not as a 200 stream holding an `error` event; failures after the
+ * sources (generation) still end the stream with an `error` event.
  */
 import { Hono } from "hono";
 import { AppError } from "../../src/core/errors.js";
+import { generatedTokens } from "../../src/core/limits/generated-tokens.js";
+import { formatServerTiming, serverTimingMetrics } from "../../src/core/observability/server-timing.js";
+import { stageDurations } from "../../src/core/observability/stage-durations.js";
 import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
 import { createSseStream } from "../../src/core/sse/sse-encoder.js";
 import type { GenerationUsage } from "../../src/ports/generator.js";
+import type { ChatEvent } from "../../src/services/chat-service.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
 import { rateLimit } from "../middleware/rate-limit.js";
 import { readJson } from "../middleware/json-body.js";
 import { chatSchema, reservedFilterKeys } from "../schemas.js";
+
+/** The retrieval stages in a chat's Server-Timing header, in pipeline order. */
+export const chatRetrievalTimings = ["rewrite", "embed", "vector", "keyword", "fuse", "rerank"] as const;
 
 export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "publishable"), rateLimit({ action: "chat" }), async (c) => {
   const body = await readJson(c, chatSchema, { maxBytes: 512 * 1024 });
@@ -27,18 +45,45 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
     rerank: body.rerank,
     filter: body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys }),
     signal: abort.signal,
-    // Charges the generated tokens to the key's daily budget before `done`.
-    onGenerated: (output: { usage?: GenerationUsage; characters: number }) => services.limits.recordGeneration(access, output),
+    spans: c.var.spans,
+    // Counts the generated tokens, and charges them to the key's daily budget, before `done`.
+    onGenerated: async (output: { usage?: GenerationUsage; characters: number }) => {
+      const tokens = generatedTokens(output);
+      if (tokens > 0) services.metrics.record({ kind: "generation_tokens", tenant: tenantId, tokens });
+      await services.limits.recordGeneration(access, output);
+    },
   };
-  if (!body.stream) return c.json(await services.chat.answer(request));
+  if (!body.stream) {
+    const answer = await services.chat.answer(request);
+    c.var.requestCounts.sources = answer.sources.length;
+    c.header("Server-Timing", formatServerTiming(serverTimingMetrics({ ...answer.timings }, [...chatRetrievalTimings, "first_token", "total"])));
+    return c.json(answer);
+  }
 
-  const stream = createSseStream(services.chat.chat(request), {
+  // Retrieval runs before the headers go out (see the file comment): a failure here is a JSON error.
+  const events = services.chat.chat(request);
+  const first = await events.next();
+  if (!first.done && first.value.event === "sources") c.var.requestCounts.sources = first.value.data.sources.length;
+  const retrieval = stageDurations(c.var.spans.stages());
+  const serverTiming = formatServerTiming(chatRetrievalTimings.map((name) => ({ name, durationMs: retrieval[name] })));
+
+  async function* resumed(): AsyncGenerator<ChatEvent> {
+    try {
+      if (first.done) return;
+      yield first.value;
+      yield* events;
+    } finally {
+      // Stops the answer when the stream ends before it did (client gone before the second event).
+      await events.return(undefined);
+    }
+  }
+  const stream = createSseStream(resumed(), {
     pingIntervalMs: 15_000,
     maxDurationMs: 5 * 60_000,
     onStop: () => abort.abort(),
     onError(error) {
       if (error instanceof AppError) return { code: error.code, message: error.message };
-      services.log.error("chat.stream_failed", { error: String(error) });
+      services.log.error("chat.stream_failed", { request_id: c.var.requestId, error: String(error) });
       return { code: "INTERNAL", message: "the answer could not be completed" };
     },
   });
@@ -47,6 +92,7 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
       "x-accel-buffering": "no",
+      ...(serverTiming ? { "server-timing": serverTiming } : {}),
     },
   });
 });

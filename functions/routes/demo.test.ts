@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../app.js";
+import { DemoService } from "../../src/services/demo-service.js";
 import type { Services } from "../../src/services/services.js";
 import { sampleDocs } from "../demo/sample-docs.js";
 
@@ -24,7 +25,7 @@ describe("GET /demo", () => {
   });
 
   it("does not exist in Cloudflare mode", async () => {
-    const app = createApp(async () => ({ config: { mode: "cloudflare", apiKey: "secret" } }) as unknown as Services);
+    const app = createApp(async () => ({ demo: new DemoService({ mode: "cloudflare", apiKey: "secret" }) }) as unknown as Services);
     const response = await app.request("/demo", {}, {} as Env);
     expect(response.status).toBe(404);
     expect(await response.text()).not.toContain("secret");

@@ -1,4 +1,4 @@
-/** Document routes: ingest (single and batch), read, list, delete. */
+/** Document routes: ingest (single and batch), read, list, delete, retry. */
 import { Hono } from "hono";
 import { AppError } from "../../src/core/errors.js";
 import type { DocumentRecord } from "../../src/ports/document-store.js";
@@ -31,6 +31,13 @@ export const documentRoutes = new Hono<AppEnv>()
     }
     const results = await c.var.services.documents.submit(c.var.tenantId, documents);
     return c.json({ results }, 202);
+  })
+  // Dead letters: re-queue the tenant's failed documents (admin), a bounded slice per call.
+  .post("/retry-failed", requireScope("admin"), rateLimit({ action: "ingest" }), async (c) => {
+    return c.json(await c.var.services.documents.retryFailed(c.var.tenantId), 202);
+  })
+  .post("/:id/retry", requireScope("ingest"), rateLimit({ action: "ingest" }), async (c) => {
+    return c.json(await c.var.services.documents.retry(c.var.tenantId, documentId(c.req.param("id"))), 202);
   })
   .get("/", requireScope("ingest", "query"), async (c) => {
     const query = validate(listQuerySchema, c.req.query());

@@ -1,6 +1,10 @@
-/** POST /v1/search: hybrid, vector or keyword search over the tenant's documents. */
+/**
+ * POST /v1/search: hybrid, vector or keyword search over the tenant's
+ * documents. Answers with a `Server-Timing` header (embed, vector, keyword,
+ * fuse, rerank, total) and puts the result count on the request's log line.
+ */
 import { Hono } from "hono";
-import { AppError } from "../../src/core/errors.js";
+import { formatServerTiming, serverTimingMetrics } from "../../src/core/observability/server-timing.js";
 import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
@@ -8,12 +12,11 @@ import { rateLimit } from "../middleware/rate-limit.js";
 import { readJson } from "../middleware/json-body.js";
 import { reservedFilterKeys, searchSchema } from "../schemas.js";
 
+/** The Server-Timing metrics of a search, in pipeline order. */
+export const searchServerTimings = ["embed", "vector", "keyword", "fuse", "rerank", "total"] as const;
+
 export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query"), rateLimit({ action: "search" }), async (c) => {
   const body = await readJson(c, searchSchema, { maxBytes: 64 * 1024 });
-  const maxTopK = c.var.services.config.searchMaxTopK;
-  if (body.top_k > maxTopK) {
-    throw new AppError("VALIDATION_FAILED", `top_k: Too big: expected number to be <=${maxTopK}`, { details: [{ path: "top_k", message: `at most ${maxTopK} (SEARCH_MAX_TOP_K)` }] });
-  }
   const filter = body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys });
   const response = await c.var.services.search.search({
     tenantId: c.var.tenantId,
@@ -22,6 +25,9 @@ export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query"), 
     mode: body.mode,
     filter,
     rerank: body.rerank,
+    spans: c.var.spans,
   });
+  c.var.requestCounts.results = response.results.length;
+  c.header("Server-Timing", formatServerTiming(serverTimingMetrics({ ...response.timings }, searchServerTimings)));
   return c.json(response);
 });

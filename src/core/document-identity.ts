@@ -25,12 +25,22 @@ export function contentHash(fields: HashedDocumentFields): Promise<string> {
 }
 
 /**
- * Prefix shared by all chunk ids of one document of one tenant: 24 hex chars
- * of sha-256(tenant, document id). Keeps vector ids within Vectorize's
- * 64-byte limit whatever the document id is.
+ * Prefix shared by all chunk ids of one incarnation of one document of one
+ * tenant: 24 hex chars of sha-256(tenant, document id, incarnation). Keeps
+ * vector ids within Vectorize's 64-byte limit whatever the document id is, and
+ * never repeats across incarnations: a document deleted and posted again gets
+ * a new incarnation, so a late purge of the old one's vectors cannot touch the
+ * new one's. Incarnation "" (documents stored before incarnations existed)
+ * gives the ids those documents already have.
  */
-export async function chunkIdPrefix(tenantId: string, documentId: string): Promise<string> {
-  return (await sha256Hex(`${tenantId}\u0000${documentId}`)).slice(0, 24);
+export async function chunkIdPrefix(tenantId: string, documentId: string, incarnation: string): Promise<string> {
+  const key = incarnation === "" ? `${tenantId}\u0000${documentId}` : `${tenantId}\u0000${documentId}\u0000${incarnation}`;
+  return (await sha256Hex(key)).slice(0, 24);
+}
+
+/** A fresh incarnation id: 16 hex chars (64 random bits). */
+export function newIncarnation(): string {
+  return [...crypto.getRandomValues(new Uint8Array(8))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** `<prefix>:<version>:<seq>`, e.g. `3f2a…:2:17`. */

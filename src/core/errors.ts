@@ -16,10 +16,13 @@ export const errorStatus = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   BUDGET_EXHAUSTED: 429,
+  INGEST_BACKLOG_FULL: 429,
   INTERNAL: 500,
   MISCONFIGURED: 500,
   EMBEDDER_MISMATCH: 500,
   UPSTREAM_UNAVAILABLE: 503,
+  /** The database is not migrated yet (starting up, or a deploy ahead of its migrations). */
+  NOT_READY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -32,12 +35,15 @@ export function statusForCode(code: ErrorCode): number {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: unknown;
+  /** When the client may try again (sent as `Retry-After`), for 429 and 503 answers. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: unknown; retryAfterSeconds?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AppError";
     this.code = code;
     this.details = options?.details;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   get status(): number {

@@ -29,6 +29,8 @@ export interface DocumentRecord {
   metadata: DocumentMetadata;
   contentHash: string;
   version: number;
+  /** Random id of this incarnation of the document (a new one after delete and re-create); "" for documents older than incarnations. */
+  incarnation: string;
   activeVersion: number | null;
   chunkCount: number;
   status: DocumentStatus;
@@ -41,11 +43,38 @@ export interface DocumentRecord {
 /** What `saveDocuments` did with each document. */
 export type SaveOutcome =
   /** New document or new content: stored as a new version, to be queued. */
-  | { kind: "stored"; id: string; version: number }
+  | { kind: "stored"; id: string; version: number; incarnation: string }
   /** Same content as the ready version: nothing to do. */
-  | { kind: "unchanged"; id: string; version: number }
+  | { kind: "unchanged"; id: string; version: number; incarnation: string }
   /** Same content, but not ready (queued, processing, failed): queue the same version again. */
-  | { kind: "requeue"; id: string; version: number };
+  | { kind: "requeue"; id: string; version: number; incarnation: string };
+
+/**
+ * One version of one incarnation of a document: what an ingestion job works
+ * on. Every write a job makes is guarded by all four fields, so a job that
+ * lost a race (newer version, deletion, re-creation) writes nothing visible.
+ */
+export interface VersionRef {
+  tenantId: string;
+  documentId: string;
+  version: number;
+  incarnation: string;
+}
+
+/** A recorded group of vectors (see migrations/0005): ids `<prefix(ref)>:<version>:<seq>` for seq < count. */
+export interface VectorSet {
+  ref: VersionRef;
+  count: number;
+  /** Bumped before every upsert; a set is dropped only if this is unchanged since it was read. */
+  writes: number;
+}
+
+/** A document left queued or processing, to be queued again. */
+export interface UnfinishedDocument {
+  ref: VersionRef;
+  status: "queued" | "processing";
+  updatedAt: string;
+}
 
 export interface ChunkInput {
   id: string;
@@ -85,31 +114,66 @@ export interface DocumentStore {
   saveDocuments(tenantId: string, documents: DocumentInput[]): Promise<SaveOutcome[]>;
   getDocument(tenantId: string, id: string): Promise<DocumentRecord | null>;
   listDocuments(tenantId: string, options: { limit: number; after?: string; status?: DocumentStatus }): Promise<ListPage>;
-  /** Removes the document and its chunks (keyword index included) at once; returns the ids of vectors to purge. */
-  deleteDocument(tenantId: string, id: string): Promise<{ deleted: boolean; vectorIds: string[] }>;
-
-  /** Loads a document for processing version `version`, or null when it is gone or superseded. */
-  loadForProcessing(tenantId: string, id: string, version: number): Promise<(DocumentRecord & { content: string }) | null>;
-  markProcessing(tenantId: string, id: string, version: number): Promise<void>;
-  /** Records a failed attempt (error kept) while the document is retried. */
-  recordAttemptError(tenantId: string, id: string, version: number, error: string): Promise<void>;
-  markFailed(tenantId: string, id: string, version: number, error: string): Promise<void>;
-  /** Inserts chunks of `version`, skipping ids already present; does nothing if the version is no longer current. */
-  insertChunks(tenantId: string, documentId: string, version: number, chunks: ChunkInput[]): Promise<void>;
   /**
-   * Makes `version` the one searches see and deletes every other version's
-   * chunks. Returns whether it happened (false when superseded or deleted)
-   * and the ids of the chunks that were removed (their vectors must go too).
+   * Removes the document and its chunks (keyword index included) in one step.
+   * Its vectors stay accounted for by its vector sets, which are now stale:
+   * `reconcile` purges them.
    */
-  activateVersion(tenantId: string, documentId: string, version: number, chunkCount: number): Promise<{ activated: boolean; removedChunkIds: string[] }>;
+  deleteDocument(tenantId: string, id: string): Promise<boolean>;
+
+  /**
+   * Loads a document for processing `version`, or null when it is gone,
+   * superseded or re-created (`incarnation` differs). An undefined
+   * incarnation (messages from before incarnations) matches the current one.
+   */
+  loadForProcessing(tenantId: string, id: string, version: number, incarnation: string | undefined): Promise<(DocumentRecord & { content: string }) | null>;
+  markProcessing(ref: VersionRef): Promise<void>;
+  /** Records a failed attempt (error kept) while the document is retried; `status` "queued" while it waits for a provider. */
+  recordAttemptError(ref: VersionRef, error: string, status?: "queued" | "processing"): Promise<void>;
+  markFailed(ref: VersionRef, error: string): Promise<void>;
+  /**
+   * Records (or bumps) the vector set of `ref` before vectors are upserted,
+   * and refreshes the document's heartbeat. Returns false, recording nothing,
+   * when `ref` is no longer the document's current version: then nothing
+   * may be written.
+   */
+  claimVectorSet(ref: VersionRef, count: number): Promise<boolean>;
+  /** Inserts chunks of `ref`, skipping ids already present; does nothing if `ref` is no longer current. */
+  insertChunks(ref: VersionRef, chunks: ChunkInput[]): Promise<void>;
+  /**
+   * Makes `ref` the version searches see — only if it is still current and
+   * exactly `chunkCount` of its chunk rows exist — and deletes older
+   * versions' rows in the same step. When `ref` lost (superseded, deleted,
+   * re-created), deletes its own rows if they can still exist, never anyone
+   * else's. Vectors are left to `reconcile`.
+   */
+  activateVersion(ref: VersionRef, chunkCount: number): Promise<{ activated: boolean }>;
+
+  /** Vector sets that are no longer needed (not the active or current version of a live document), oldest first. */
+  staleVectorSets(scope: { tenantId?: string; documentId?: string }, limit: number): Promise<VectorSet[]>;
+  /** Whether `ref` is still the document's current version (same incarnation). */
+  isCurrent(ref: VersionRef): Promise<boolean>;
+  /**
+   * After the set's vectors were deleted: removes its leftover chunk rows (if
+   * stale) and the set itself — only if it is stale, nobody bumped it since it
+   * was read, and its last claim is older than `claimedBefore` (ISO time): a
+   * job that claimed it may still be about to upsert until its lease runs
+   * out, so until then the set stays and its ids are deleted again by later
+   * passes.
+   */
+  dropVectorSet(set: VectorSet, claimedBefore: string): Promise<boolean>;
 
   /** Chunks matching the FTS5 expression, best bm25 first; `filter` (Vectorize syntax, over user metadata and `document_id`) applies inside the query. */
   keywordSearch(tenantId: string, ftsQuery: string, options: { limit: number; filter?: VectorizeVectorMetadataFilter; weights: ColumnWeights }): Promise<KeywordHit[]>;
   /** The visible chunks among `ids`, in the order of `ids`; unknown or stale ids are left out. */
   visibleChunks(tenantId: string, ids: string[]): Promise<VisibleChunk[]>;
-  /** Documents queued earlier than `before` (ISO time), oldest first, for re-enqueueing. */
-  findStalled(before: string, limit: number): Promise<{ tenantId: string; id: string; version: number }[]>;
-  touch(tenantId: string, id: string): Promise<void>;
+  /** Documents queued or processing whose last sign of life is older than `before` (ISO time), oldest first. */
+  findUnfinished(before: string, limit: number): Promise<UnfinishedDocument[]>;
+  touch(ref: VersionRef): Promise<void>;
+  /** Documents of a tenant still queued or processing (the ingestion backlog). */
+  backlog(tenantId: string): Promise<number>;
+  /** Moves failed documents back to queued (all of the tenant's, or the given ids); returns the refs to enqueue. */
+  requeueFailed(tenantId: string, options: { ids?: string[]; limit: number }): Promise<VersionRef[]>;
 
   /** Document counts by status and the number of visible chunks. */
   stats(tenantId: string): Promise<IndexStats>;

@@ -4,13 +4,21 @@
  */
 
 export type IngestMessage =
-  /** Process `version` of a stored document (parse, chunk, embed, index). */
-  | { kind: "ingest"; tenant_id: string; document_id: string; version: number }
-  /** Remove vectors of a deleted document (its rows are already gone from D1). */
+  /**
+   * Process `version` of a stored document (parse, chunk, embed, index).
+   * `incarnation` pins the message to one incarnation of the document (absent
+   * in messages from before incarnations existed: any incarnation).
+   * `deferrals` counts how often it was put back while a provider was down.
+   */
+  | { kind: "ingest"; tenant_id: string; document_id: string; version: number; incarnation?: string; deferrals?: number }
+  /** Purge the vectors of a document's stale vector sets (after a delete, or a lost race). */
+  | { kind: "reconcile-document"; tenant_id: string; document_id: string }
+  /** Legacy (before vector sets): remove these vectors of a deleted document. Still accepted. */
   | { kind: "purge-vectors"; tenant_id: string; document_id: string; ids: string[] }
   /** Remove everything of a deleted tenant, a slice per message (it re-queues itself until done). */
   | { kind: "purge-tenant"; tenant_id: string };
 
 export interface IngestQueue {
-  send(messages: IngestMessage[]): Promise<void>;
+  /** Sends messages, all delivered no sooner than `delaySeconds` from now when given. */
+  send(messages: IngestMessage[], options?: { delaySeconds?: number }): Promise<void>;
 }

@@ -39,9 +39,12 @@ export interface TenantStore {
   /** Revokes a key (of `tenantId`, when given). False if there was no such active key. */
   revokeKey(id: string, tenantId?: string): Promise<boolean>;
 
-  /** Up to `limit` chunk ids of a tenant, for purging its vectors. */
-  tenantChunkIds(tenantId: string, limit: number): Promise<string[]>;
-  deleteChunks(tenantId: string, ids: string[]): Promise<void>;
-  /** Removes every remaining row of the tenant (documents, feedback, keys, the tenant). */
-  deleteTenantRows(tenantId: string): Promise<void>;
+  /** Deletes up to `limit` of a tenant's documents with their chunks (vectors stay accounted for by their vector sets); returns how many. */
+  deleteTenantDocuments(tenantId: string, limit: number): Promise<number>;
+  /**
+   * Removes the deleted tenant and every remaining row of it (feedback, keys),
+   * once none of its documents is left; false (nothing removed) otherwise.
+   * Its vector sets stay until the sweeper has purged them.
+   */
+  deleteTenantRows(tenantId: string): Promise<boolean>;
 }

@@ -4,15 +4,33 @@
  * as sources, build the prompt, and stream the generator's answer with
  * citations restricted to the sources that were sent. Produces events; the
  * HTTP layer frames them as SSE or collects them into one JSON answer.
+ *
+ * Degrades instead of failing: when the language model is unavailable before
+ * its first token (down, throttled, timing out, breaker open), the answer is
+ * written by the extractive fallback from the same sources, announced by a
+ * `notice` event; retrieval degradations (see search-service.ts) are listed in
+ * `done` as `degraded`.
+ *
+ * Observability: given the request's spans, query rewriting runs in a
+ * `rewrite` span, each search's stages in theirs (embed, vector, keyword,
+ * fuse, rerank), and generation in a `generate` span (attributes: time to the
+ * first token, characters, whether the fallback answered). One `query` metric
+ * per answer (tenant, mode, degraded), however many queries were searched.
  */
 import { planAnswerPrompt, type ChatTurn } from "../core/answer/prompt.js";
 import type { NumberedSource } from "../core/answer/sources.js";
 import { createCitationFilter } from "../core/answer/citation-filter.js";
-import type { GenerationUsage, Generator } from "../ports/generator.js";
+import type { GenerationEvent, GenerationUsage, Generator } from "../ports/generator.js";
 import { reciprocalRankFusion } from "../core/search/reciprocal-rank-fusion.js";
+import { errorLabel, type SpanRecorder } from "../core/observability/span-recorder.js";
+import { noopMetrics, type Metrics } from "../ports/metrics.js";
 import type { QueryRewriter } from "./query-rewriter.js";
 import type { SearchMode, SearchRequest, SearchResponse, SearchService, SearchTimings } from "./search-service.js";
 import { elapsedMs } from "./timing.js";
+import { boundRetrievalQuery } from "../core/search/retrieval-query.js";
+import { isProviderUnavailable } from "../core/resilience/provider-errors.js";
+import type { Degradation } from "./search-service.js";
+import type { Logger } from "./logger.js";
 
 export interface ChatRequest {
   tenantId: string;
@@ -28,6 +46,8 @@ export interface ChatRequest {
    * awaited before `done`.
    */
   onGenerated?: (output: { usage?: GenerationUsage; characters: number }) => Promise<void>;
+  /** The request's spans (see the file comment). */
+  spans?: Pick<SpanRecorder, "time" | "start">;
 }
 
 export interface ChatTimings extends SearchTimings {
@@ -37,13 +57,32 @@ export interface ChatTimings extends SearchTimings {
   generation_ms: number;
 }
 
+export type ChatDegradation = Degradation | "generator";
+
+export interface ChatNotice {
+  code: "GENERATOR_UNAVAILABLE";
+  message: string;
+}
+
 export type ChatEvent =
   | { event: "sources"; data: { sources: NumberedSource[] } }
+  | { event: "notice"; data: ChatNotice }
   | { event: "delta"; data: { text: string } }
-  | { event: "done"; data: { timings: ChatTimings; usage?: GenerationUsage; retrieval_queries: string[] } };
+  | { event: "done"; data: { timings: ChatTimings; usage?: GenerationUsage; retrieval_queries: string[]; degraded?: ChatDegradation[] } };
 
 export class ChatService {
-  constructor(private readonly deps: { search: SearchService; generator: Generator; rewriter: QueryRewriter }) {}
+  constructor(
+    private readonly deps: {
+      search: SearchService;
+      generator: Generator;
+      rewriter: QueryRewriter;
+      /** Answers when `generator` is unavailable (the extractive generator); none: the error stands. */
+      fallback?: Generator;
+      log?: Logger;
+      /** Queries by mode (default: recorded nowhere). */
+      metrics?: Metrics;
+    },
+  ) {}
 
   async *chat(request: ChatRequest): AsyncGenerator<ChatEvent> {
     const started = performance.now();
@@ -51,10 +90,20 @@ export class ChatService {
     const history = request.messages.slice(0, -1);
 
     const rewriteStarted = performance.now();
-    const rewrite = await this.deps.rewriter.rewrite(history, question, request.signal);
+    const rewriteQuery = () => this.deps.rewriter.rewrite(history, question, request.signal);
+    const rewrite = request.spans
+      ? await request.spans.time("rewrite", async (span) => {
+          const result = await rewriteQuery();
+          span.setAttribute("rewritten", result.query !== null);
+          return result;
+        })
+      : await rewriteQuery();
     const rewriteMs = elapsedMs(rewriteStarted);
-    const queries = rewrite.query === null ? [question] : [rewrite.query, question];
-    const { results, timings: searchTimings } = await this.retrieve(queries, request);
+    // Retrieval reads a bounded query (head and tail of a long message); the generator sees the whole question.
+    const queries = (rewrite.query === null ? [question] : [rewrite.query, question]).map((query) => boundRetrievalQuery(query));
+    const { results, timings: searchTimings, degraded: searchDegraded } = await this.retrieve(queries, request);
+    const degraded: ChatDegradation[] = [...(searchDegraded ?? [])];
+    (this.deps.metrics ?? noopMetrics).record({ kind: "query", tenant: request.tenantId, mode: request.mode, degraded: degraded.length > 0 });
     const retrieved: NumberedSource[] = results.map((result, index) => ({
       n: index + 1,
       document_id: result.document_id,
@@ -76,25 +125,52 @@ export class ChatService {
     let firstTokenMs: number | null = null;
     let usage: GenerationUsage | undefined;
     let characters = 0;
-    const stream = this.deps.generator.generate({
+    const generation = {
       messages: prompt.messages,
       question: rewrite.query ?? question,
       sources,
       signal: request.signal,
-    });
+    };
+    let stream: AsyncIterator<GenerationEvent> = this.deps.generator.generate(generation)[Symbol.asyncIterator]();
+    let answered = false;
+    // Spans across yields cannot use time(): this one is opened and closed by hand (the request's end closes it if left open).
+    const generateSpan = request.spans?.start("generate", { attributes: { sources: sources.length } });
     try {
-      for await (const event of stream) {
+      for (;;) {
+        let next: IteratorResult<GenerationEvent>;
+        try {
+          next = await stream.next();
+        } catch (error) {
+          const fallback = this.deps.fallback;
+          if (answered || !fallback || request.signal?.aborted || !isProviderUnavailable(error)) throw error;
+          this.deps.log?.warn("chat.generator_fallback", { tenant_id: request.tenantId, detail: String(error) });
+          degraded.push("generator");
+          generateSpan?.setAttribute("fallback", true);
+          yield { event: "notice", data: { code: "GENERATOR_UNAVAILABLE", message: "The language model is unavailable right now; this answer quotes the most relevant passages instead." } };
+          stream = fallback.generate(generation)[Symbol.asyncIterator]();
+          answered = true; // the fallback's own failure is final
+          continue;
+        }
+        if (next.done) break;
+        const event = next.value;
         if (event.type === "usage") {
           usage = event.usage;
           continue;
         }
+        answered = true;
         characters += event.text.length;
         const text = citations.push(event.text);
         if (text === "") continue;
         firstTokenMs ??= elapsedMs(started);
         yield { event: "delta", data: { text } };
       }
+    } catch (error) {
+      generateSpan?.fail(errorLabel(error));
+      throw error;
     } finally {
+      generateSpan?.setAttributes({ characters, ...(firstTokenMs !== null ? { first_token_ms: firstTokenMs } : {}) });
+      generateSpan?.end();
+      await stream.return?.();
       await request.onGenerated?.({ ...(usage ? { usage } : {}), characters });
     }
     const tail = citations.flush();
@@ -110,7 +186,7 @@ export class ChatService {
       generation_ms: elapsedMs(generationStarted),
       total_ms: elapsedMs(started),
     };
-    yield { event: "done", data: { timings, ...(usage ? { usage } : {}), retrieval_queries: queries } };
+    yield { event: "done", data: { timings, ...(usage ? { usage } : {}), retrieval_queries: queries, ...(degraded.length > 0 ? { degraded } : {}) } };
   }
 
   /**
@@ -126,25 +202,43 @@ export class ChatService {
       filter: request.filter,
       rerank: request.rerank,
       signal: request.signal,
+      spans: request.spans,
+      // The answer counts as one query (chat()), not one per query searched.
+      countQuery: false,
     };
     const responses = await Promise.all(queries.map((query) => this.deps.search.search({ ...base, query })));
     if (responses.length === 1) return responses[0]!;
+    const degraded = [...new Set(responses.flatMap((response) => response.degraded ?? []))];
     const fused = reciprocalRankFusion(
       responses.map((response) => ({ items: response.results, weight: 1 })),
       (result) => result.chunk_id,
     );
     const timings = responses.map((response) => response.timings).reduce((slowest, next) => (next.total_ms > slowest.total_ms ? next : slowest));
-    return { results: fused.slice(0, request.topK).map((entry) => ({ ...entry.item, score: entry.score })), timings };
+    return {
+      results: fused.slice(0, request.topK).map((entry) => ({ ...entry.item, score: entry.score })),
+      timings,
+      ...(degraded.length > 0 ? { degraded } : {}),
+    };
   }
 
   /** The non-streaming form: the whole answer and its sources. */
-  async answer(request: ChatRequest): Promise<{ answer: string; sources: NumberedSource[]; timings: ChatTimings; retrieval_queries: string[]; usage?: GenerationUsage }> {
+  async answer(request: ChatRequest): Promise<{
+    answer: string;
+    sources: NumberedSource[];
+    timings: ChatTimings;
+    retrieval_queries: string[];
+    usage?: GenerationUsage;
+    degraded?: ChatDegradation[];
+    notices?: ChatNotice[];
+  }> {
     let answer = "";
     let sources: NumberedSource[] = [];
+    const notices: ChatNotice[] = [];
     let done: Extract<ChatEvent, { event: "done" }>["data"] | undefined;
     for await (const event of this.chat(request)) {
       if (event.event === "sources") sources = event.data.sources;
       else if (event.event === "delta") answer += event.data.text;
+      else if (event.event === "notice") notices.push(event.data);
       else done = event.data;
     }
     return {
@@ -153,6 +247,8 @@ export class ChatService {
       timings: done!.timings,
       retrieval_queries: done!.retrieval_queries,
       ...(done?.usage ? { usage: done.usage } : {}),
+      ...(done?.degraded ? { degraded: done.degraded } : {}),
+      ...(notices.length > 0 ? { notices } : {}),
     };
   }
 }

@@ -1,7 +1,10 @@
 /**
- * Accepting, reading and deleting documents. A document is written to D1
- * before its queue message is sent; if sending fails the caller is told to
- * retry, and re-posting the same content queues it again (never duplicates).
+ * Accepting, reading, deleting and retrying documents. A document is written
+ * to D1 before its queue message is sent; if sending fails the caller is told
+ * to retry, and re-posting the same content queues it again (never
+ * duplicates). A tenant whose unfinished backlog is past `maxBacklog` is told
+ * to come back later (429 with Retry-After) instead of having work accepted
+ * that cannot be finished soon.
  */
 import { contentHash } from "../core/document-identity.js";
 import { AppError } from "../core/errors.js";
@@ -12,7 +15,9 @@ import type {
   DocumentRecord,
   DocumentStatus,
   DocumentStore,
+  IndexStats,
   ListPage,
+  VersionRef,
 } from "../ports/document-store.js";
 import type { IngestMessage, IngestQueue } from "../ports/ingest-queue.js";
 import type { Logger } from "./logger.js";
@@ -30,11 +35,18 @@ export type SubmitResult =
   | { id: string; status: "queued"; version: number }
   | { id: string; status: "unchanged"; version: number };
 
-/** Vector ids per purge message (keeps messages well under the 128 KB queue limit). */
-const purgeIdsPerMessage = 1000;
+export interface DocumentServiceOptions {
+  /** Unfinished (queued or processing) documents a tenant may have; more is a 429. 0 turns the bound off. */
+  maxBacklog: number;
+  /** Retry-After sent with a backlog 429. */
+  backlogRetryAfterSeconds: number;
+}
+
+/** Failed documents re-queued per bulk retry call. */
+export const bulkRetryLimit = 1000;
 
 export class DocumentService {
-  constructor(private readonly deps: { store: DocumentStore; queue: IngestQueue; log: Logger }) {}
+  constructor(private readonly deps: { store: DocumentStore; queue: IngestQueue; log: Logger; options?: Partial<DocumentServiceOptions> }) {}
 
   async submit(tenantId: string, documents: NewDocument[]): Promise<SubmitResult[]> {
     const inputs: DocumentInput[] = await Promise.all(
@@ -55,10 +67,11 @@ export class DocumentService {
       seen.add(input.id);
     }
 
+    await this.checkBacklog(tenantId, inputs.length);
     const outcomes = await this.deps.store.saveDocuments(tenantId, inputs);
     const messages: IngestMessage[] = outcomes
       .filter((outcome) => outcome.kind !== "unchanged")
-      .map((outcome) => ({ kind: "ingest", tenant_id: tenantId, document_id: outcome.id, version: outcome.version }));
+      .map((outcome) => ingestMessage({ tenantId, documentId: outcome.id, version: outcome.version, incarnation: outcome.incarnation }));
     if (messages.length > 0) {
       try {
         await this.deps.queue.send(messages);
@@ -88,22 +101,73 @@ export class DocumentService {
     return this.deps.store.listDocuments(tenantId, { limit: options.limit, after: options.cursor, status: options.status });
   }
 
-  /** Removes the document from keyword search, vector search and chat at once; vectors are purged in the background. */
+  /** Removes the document from keyword search, vector search and chat at once; its vectors are purged in the background. */
   async delete(tenantId: string, id: string): Promise<void> {
-    const { deleted, vectorIds } = await this.deps.store.deleteDocument(tenantId, id);
-    if (!deleted) throw notFound(id);
-    const messages: IngestMessage[] = [];
-    for (let start = 0; start < vectorIds.length; start += purgeIdsPerMessage) {
-      messages.push({ kind: "purge-vectors", tenant_id: tenantId, document_id: id, ids: vectorIds.slice(start, start + purgeIdsPerMessage) });
+    if (!(await this.deps.store.deleteDocument(tenantId, id))) throw notFound(id);
+    try {
+      await this.deps.queue.send([{ kind: "reconcile-document", tenant_id: tenantId, document_id: id }]);
+    } catch (error) {
+      // The document is already invisible (reads join on D1); its vector sets
+      // still account for its vectors, so the scheduled sweep purges them.
+      this.deps.log.error("documents.purge_enqueue_failed", { tenant_id: tenantId, document_id: id, detail: String(error) });
     }
+  }
+
+  /**
+   * Queues a document again: a failed one (e.g. dead-lettered after an
+   * outage) goes back to queued; a queued or processing one gets a fresh
+   * message (harmless if the old one still exists). A ready one is a 409.
+   */
+  async retry(tenantId: string, id: string): Promise<{ id: string; status: "queued"; version: number }> {
+    const doc = await this.get(tenantId, id);
+    if (doc.status === "ready") throw new AppError("CONFLICT", `document "${id}" is already indexed (version ${doc.version})`);
+    const ref: VersionRef = { tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation };
+    if (doc.status === "failed") {
+      const [requeued] = await this.deps.store.requeueFailed(tenantId, { ids: [id], limit: 1 });
+      if (!requeued) return this.retry(tenantId, id); // changed meanwhile: decide again
+    }
+    await this.enqueue(tenantId, [ingestMessage(ref)]);
+    return { id: doc.id, status: "queued", version: doc.version };
+  }
+
+  /** Re-queues up to `bulkRetryLimit` of the tenant's failed documents; `remaining` says whether to call again. */
+  async retryFailed(tenantId: string): Promise<{ requeued: number; remaining: boolean }> {
+    const refs = await this.deps.store.requeueFailed(tenantId, { limit: bulkRetryLimit });
+    await this.enqueue(tenantId, refs.map(ingestMessage));
+    return { requeued: refs.length, remaining: refs.length === bulkRetryLimit };
+  }
+
+  stats(tenantId: string): Promise<IndexStats> {
+    return this.deps.store.stats(tenantId);
+  }
+
+  private async checkBacklog(tenantId: string, incoming: number): Promise<void> {
+    const maxBacklog = this.deps.options?.maxBacklog ?? 0;
+    if (maxBacklog <= 0) return;
+    const backlog = await this.deps.store.backlog(tenantId);
+    if (backlog + incoming > maxBacklog) {
+      throw new AppError(
+        "INGEST_BACKLOG_FULL",
+        `this tenant has ${backlog} documents waiting to be indexed (the limit is ${maxBacklog}); retry after the backlog has drained`,
+        { retryAfterSeconds: this.deps.options?.backlogRetryAfterSeconds ?? 30, details: { backlog, max_backlog: maxBacklog } },
+      );
+    }
+  }
+
+  private async enqueue(tenantId: string, messages: IngestMessage[]): Promise<void> {
     if (messages.length === 0) return;
     try {
       await this.deps.queue.send(messages);
     } catch (error) {
-      // The document is already invisible (reads join on D1); only storage is leaked.
-      this.deps.log.error("documents.purge_enqueue_failed", { tenant_id: tenantId, document_id: id, vectors: vectorIds.length, detail: String(error) });
+      this.deps.log.error("documents.enqueue_failed", { tenant_id: tenantId, documents: messages.length, detail: String(error) });
+      throw new AppError("UPSTREAM_UNAVAILABLE", "the documents are queued in the database but the queue did not accept them; retry the same request", { cause: error });
     }
   }
+}
+
+/** The ingest message for one version of one incarnation. */
+export function ingestMessage(ref: VersionRef): IngestMessage {
+  return { kind: "ingest", tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version, incarnation: ref.incarnation };
 }
 
 function notFound(id: string): AppError {

@@ -1,28 +1,28 @@
-/** Everything a request handler or queue consumer may use; built by the composition root. */
-import type { AppConfig } from "../config.js";
-import type { DocumentStore } from "../ports/document-store.js";
-import type { Embedder } from "../ports/embedder.js";
-import type { Generator } from "../ports/generator.js";
-import type { IngestQueue } from "../ports/ingest-queue.js";
+/**
+ * Everything a request handler or queue consumer may use; built by the
+ * composition root. Only services: each owns its rules, so routes validate
+ * the shape of a request and hand it over, never re-checking a rule or
+ * reaching a port directly.
+ */
+import type { AccessService } from "./access-service.js";
 import type { ChatService } from "./chat-service.js";
+import type { ConsistencyService } from "./consistency-service.js";
+import type { DemoService } from "./demo-service.js";
 import type { DocumentService } from "./document-service.js";
 import type { FeedbackService } from "./feedback-service.js";
-import type { AccessService } from "./access-service.js";
-import type { IndexGuard } from "./index-guard.js";
-import type { TenantService } from "./tenant-service.js";
+import type { HealthService } from "./health-service.js";
 import type { IndexSettings } from "./index-settings.js";
-import type { IngestProcessor } from "./ingest-processor.js";
+import type { IngestProcessor } from "./ingest/ingest-processor.js";
 import type { Logger } from "./logger.js";
+import type { MaintenanceService } from "./maintenance-service.js";
+import type { Metrics } from "../ports/metrics.js";
 import type { SearchService } from "./search-service.js";
+import type { StatsService } from "./stats-service.js";
+import type { TenantService } from "./tenant-service.js";
 import type { UsageLimits } from "./usage-limits.js";
 
 export interface Services {
-  config: AppConfig;
-  store: DocumentStore;
-  queue: IngestQueue;
-  embedder: Embedder;
-  generator: Generator;
-  guard: IndexGuard;
+  health: HealthService;
   documents: DocumentService;
   access: AccessService;
   tenants: TenantService;
@@ -32,5 +32,11 @@ export interface Services {
   feedback: FeedbackService;
   limits: UsageLimits;
   ingest: IngestProcessor;
+  maintenance: MaintenanceService;
+  consistency: ConsistencyService;
+  demo: DemoService;
+  stats: StatsService;
   log: Logger;
+  /** Operational metrics (Analytics Engine in production, in-memory locally); `record` never throws. */
+  metrics: Metrics;
 }

@@ -9,7 +9,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalVectorizeIndex } from "../../src/adapters/local/local-vectorize-index.js";
-import { createServices } from "../../src/composition-root.js";
+import { createAdapters } from "../../src/composition-root.js";
 import {
   call,
   chatStream,
@@ -270,7 +270,7 @@ describe("cross-tenant isolation", () => {
   });
 
   it("keeps vectors apart inside the index: B's namespace holds none of A's vectors", async () => {
-    const services = await createServices(env);
+    const services = await createAdapters(env);
     const instanceId = await services.store.getSetting("instance_id");
     const index = new LocalVectorizeIndex(env.LOCAL_SERVICES!, `local-${instanceId}`);
     for (const text of aChunkTexts) {
@@ -587,7 +587,7 @@ describe("cross-tenant isolation", () => {
         const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?").bind(`"${marker}"`).first<{ n: number }>();
         expect(row!.n, marker).toBe(0);
       }
-      const services = await createServices(env);
+      const services = await createAdapters(env);
       const index = new LocalVectorizeIndex(env.LOCAL_SERVICES!, `local-${await services.store.getSetting("instance_id")}`);
       for (const text of aChunkTexts) {
         const { matches } = await index.query(await services.embedder.embedQuery(text), { topK: 50, namespace: tenantA });

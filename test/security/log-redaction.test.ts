@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/worker.js";
 import { createConsoleLogger } from "../../src/services/logger.js";
 import { call, chatStream, createKey, createTenant, ingestAs, operatorKey, raiseLimits, type RawResponse, type TenantKey } from "./tenant-fixtures.js";
+import { captureConsole } from "../console-capture.js";
 
 /** Every console line written while this file runs. */
 const lines: string[] = [];
@@ -23,15 +24,6 @@ function remember(key: TenantKey): TenantKey {
   return key;
 }
 
-function render(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value instanceof Error) return `${value.name}: ${value.message}\n${value.stack ?? ""}`;
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
 
 function expectNoSecret(text: string, where: string): void {
   for (const secret of secrets) expect(text.includes(secret), `${where} contains a secret (${secret.slice(0, 12)}…): ${text.slice(0, 300)}`).toBe(false);
@@ -63,11 +55,7 @@ describe("secrets in logs and error bodies", () => {
   let keys: Record<"admin" | "ingest" | "query" | "publishable", TenantKey>;
 
   beforeAll(async () => {
-    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(render).join(" "));
-      });
-    }
+    captureConsole(lines);
     tenant = await createTenant("Log redaction");
     await raiseLimits(tenant);
     keys = {
@@ -167,7 +155,7 @@ describe("secrets in logs and error bodies", () => {
       get(target, property, receiver) {
         if (property === "prepare" || property === "batch") {
           return () => {
-            throw new Error(`D1_ERROR: no such table: api_keys: SQLITE_ERROR (SELECT secret_hash FROM api_keys WHERE id = ?) for Authorization: Bearer ${keys.query.key}, key ${keys.admin.key}`);
+            throw new Error(`D1_ERROR: disk I/O error: SQLITE_IOERR (SELECT secret_hash FROM api_keys WHERE id = ?) for Authorization: Bearer ${keys.query.key}, key ${keys.admin.key}`);
           };
         }
         return Reflect.get(target, property, receiver);
@@ -182,7 +170,7 @@ describe("secrets in logs and error bodies", () => {
     const logged = lines.slice(before).filter((line) => line.includes("http.unhandled"));
     expect(logged).toHaveLength(2);
     // The line keeps what helps (the error, the key ids) and loses the secrets.
-    expect(logged[0]).toContain("no such table");
+    expect(logged[0]).toContain("disk I/O error");
     expect(logged[0]).toContain(keys.admin.key.slice(0, 19));
     expectNoSecret(logged.join("\n"), "the 500's log line");
   });

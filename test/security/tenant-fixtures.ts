@@ -201,3 +201,16 @@ export async function raiseLimits(tenantId: string): Promise<void> {
   });
   expect(response.status, response.text).toBe(200);
 }
+
+/** Waits until the document (read with `key`) is ready or failed, and returns it. */
+export async function waitForDocumentAs(key: string, id: string): Promise<Record<string, any>> {
+  let last: RawResponse | undefined;
+  await vi.waitUntil(
+    async () => {
+      last = await call("GET", `/v1/documents/${id}`, { key });
+      return last.status === 200 && (last.body.status === "ready" || last.body.status === "failed");
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+  return last!.body;
+}

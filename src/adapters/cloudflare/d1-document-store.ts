@@ -7,6 +7,12 @@
  * a chunk is visible only when `documents.active_version` equals its version,
  * so a new version's chunks appear, and the old ones disappear, in the one
  * batch that flips `active_version`.
+ *
+ * Races between ingestion jobs, deletes and re-posts are decided inside
+ * single statements: every write of a job carries the (version, incarnation)
+ * it works for and applies only while the document still has them, and the
+ * deletes that clean up after a lost race touch only rows that can belong to
+ * the loser (see `activateVersion` and `dropVectorSet`).
  */
 import type {
   ChunkInput,
@@ -21,8 +27,12 @@ import type {
   KeywordHit,
   ListPage,
   SaveOutcome,
+  UnfinishedDocument,
+  VectorSet,
+  VersionRef,
   VisibleChunk,
 } from "../../ports/document-store.js";
+import { newIncarnation } from "../../core/document-identity.js";
 import { compileMetadataFilterToSql, filterSqlParamBudget } from "../../core/search/metadata-filter.js";
 
 const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -37,6 +47,7 @@ interface DocumentRow {
   metadata: string;
   content_hash: string;
   version: number;
+  incarnation: string;
   active_version: number | null;
   chunk_count: number;
   status: DocumentStatus;
@@ -47,7 +58,7 @@ interface DocumentRow {
 }
 
 const documentColumns =
-  "tenant_id, id, title, format, source_url, metadata, content_hash, version, active_version, chunk_count, status, error, attempts, created_at, updated_at";
+  "tenant_id, id, title, format, source_url, metadata, content_hash, version, incarnation, active_version, chunk_count, status, error, attempts, created_at, updated_at";
 
 interface ChunkRow {
   chunk_id: string;
@@ -72,41 +83,57 @@ const visibleJoin = "JOIN documents d ON d.tenant_id = c.tenant_id AND d.id = c.
  */
 const filterableMetadataSql = "json_set(d.metadata, '$.document_id', d.id)";
 
+/** With a VersionRef bound as ?1–?4: the document still has this version and incarnation. */
+const currentVersionSql = "SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4";
+/**
+ * With a VersionRef bound as ?1–?4: the same incarnation moved on to a newer
+ * version and this one is not the active one, so rows of this version belong
+ * to this incarnation and are needed by no one. (After a delete or a
+ * re-creation the same version number may belong to another incarnation:
+ * those rows are never touched.)
+ */
+const supersededVersionSql =
+  "SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND incarnation = ?4 AND version > ?3 AND active_version IS NOT ?3";
+/** For a vector set `s`: its document (same incarnation) still has it as the current or the active version. */
+const liveSetSql =
+  "SELECT 1 FROM documents d WHERE d.tenant_id = s.tenant_id AND d.id = s.document_id AND d.incarnation = s.incarnation AND (d.version = s.version OR d.active_version = s.version)";
+
 export class D1DocumentStore implements DocumentStore {
   constructor(private readonly db: D1Database) {}
 
   async saveDocuments(tenantId: string, documents: DocumentInput[]): Promise<SaveOutcome[]> {
     if (documents.length === 0) return [];
     // New content → insert or bump the version; same content → no row returned.
+    // A new row gets a fresh incarnation; a new version keeps the row's.
     const upserts = documents.map((doc) =>
       this.db
         .prepare(
-          `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued')
+          `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status, incarnation)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued', ?9)
            ON CONFLICT (tenant_id, id) DO UPDATE SET
              title = excluded.title, format = excluded.format, source_url = excluded.source_url,
              metadata = excluded.metadata, content = excluded.content, content_hash = excluded.content_hash,
              version = documents.version + 1, status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
            WHERE documents.content_hash <> excluded.content_hash
-           RETURNING version`,
+           RETURNING version, incarnation`,
         )
-        .bind(tenantId, doc.id, doc.title, doc.format, doc.sourceUrl, JSON.stringify(doc.metadata), doc.content, doc.contentHash),
+        .bind(tenantId, doc.id, doc.title, doc.format, doc.sourceUrl, JSON.stringify(doc.metadata), doc.content, doc.contentHash, newIncarnation()),
     );
-    const results = await this.db.batch<{ version: number }>(upserts);
+    const results = await this.db.batch<{ version: number; incarnation: string }>(upserts);
     const outcomes: (SaveOutcome | undefined)[] = results.map((result, index) => {
       const row = result.results[0];
-      return row ? { kind: "stored", id: documents[index]!.id, version: row.version } : undefined;
+      return row ? { kind: "stored", id: documents[index]!.id, version: row.version, incarnation: row.incarnation } : undefined;
     });
 
     // Unchanged content: nothing to do if it is ready; otherwise queue it again
     // (a lost message or a failure must be recoverable by re-posting).
     const unchangedIds = documents.filter((_, index) => !outcomes[index]).map((doc) => doc.id);
-    const current = new Map<string, { version: number; status: DocumentStatus }>();
+    const current = new Map<string, { version: number; status: DocumentStatus; incarnation: string }>();
     for (const ids of chunked(unchangedIds, maxParams - 1)) {
       const { results: rows } = await this.db
-        .prepare(`SELECT id, version, status FROM documents WHERE tenant_id = ? AND id IN (${placeholders(ids.length)})`)
+        .prepare(`SELECT id, version, status, incarnation FROM documents WHERE tenant_id = ? AND id IN (${placeholders(ids.length)})`)
         .bind(tenantId, ...ids)
-        .all<{ id: string; version: number; status: DocumentStatus }>();
+        .all<{ id: string; version: number; status: DocumentStatus; incarnation: string }>();
       for (const row of rows) current.set(row.id, row);
     }
     const toReset = unchangedIds.filter((id) => current.get(id)?.status === "failed");
@@ -124,7 +151,8 @@ export class D1DocumentStore implements DocumentStore {
       if (stored) return stored;
       const row = current.get(doc.id);
       if (!row) throw new Error(`document ${doc.id} vanished while being saved`);
-      return row.status === "ready" ? { kind: "unchanged", id: doc.id, version: row.version } : { kind: "requeue", id: doc.id, version: row.version };
+      const kind = row.status === "ready" ? "unchanged" : "requeue";
+      return { kind, id: doc.id, version: row.version, incarnation: row.incarnation };
     });
   }
 
@@ -155,87 +183,161 @@ export class D1DocumentStore implements DocumentStore {
     return { documents: page, nextCursor: results.length > options.limit ? page[page.length - 1]!.id : null };
   }
 
-  async deleteDocument(tenantId: string, id: string): Promise<{ deleted: boolean; vectorIds: string[] }> {
-    const [chunks, deletion] = await this.db.batch<{ id: string }>([
-      this.db.prepare("SELECT id FROM chunks WHERE tenant_id = ? AND document_id = ?").bind(tenantId, id),
+  async deleteDocument(tenantId: string, id: string): Promise<boolean> {
+    const [deletion] = await this.db.batch<{ id: string }>([
       this.db.prepare("DELETE FROM documents WHERE tenant_id = ? AND id = ? RETURNING id").bind(tenantId, id),
       this.db.prepare("DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?").bind(tenantId, id),
     ]);
-    return { deleted: (deletion?.results.length ?? 0) > 0, vectorIds: (chunks?.results ?? []).map((row) => row.id) };
+    return (deletion?.results.length ?? 0) > 0;
   }
 
-  async loadForProcessing(tenantId: string, id: string, version: number): Promise<(DocumentRecord & { content: string }) | null> {
+  async loadForProcessing(tenantId: string, id: string, version: number, incarnation: string | undefined): Promise<(DocumentRecord & { content: string }) | null> {
     const row = await this.db
-      .prepare(`SELECT ${documentColumns}, content FROM documents WHERE tenant_id = ? AND id = ? AND version = ?`)
-      .bind(tenantId, id, version)
+      .prepare(`SELECT ${documentColumns}, content FROM documents WHERE tenant_id = ? AND id = ? AND version = ? AND (?4 IS NULL OR incarnation = ?4)`)
+      .bind(tenantId, id, version, incarnation ?? null)
       .first<DocumentRow & { content: string }>();
     return row ? { ...toRecord(row), content: row.content } : null;
   }
 
-  async markProcessing(tenantId: string, id: string, version: number): Promise<void> {
+  async markProcessing(ref: VersionRef): Promise<void> {
     await this.db
       .prepare(
         `UPDATE documents SET status = 'processing', attempts = attempts + 1, updated_at = ${now}
-         WHERE tenant_id = ? AND id = ? AND version = ? AND status IN ('queued', 'processing')`,
+         WHERE tenant_id = ? AND id = ? AND version = ? AND incarnation = ? AND status IN ('queued', 'processing')`,
       )
-      .bind(tenantId, id, version)
+      .bind(...refParams(ref))
       .run();
   }
 
-  async recordAttemptError(tenantId: string, id: string, version: number, error: string): Promise<void> {
+  async recordAttemptError(ref: VersionRef, error: string, status?: "queued" | "processing"): Promise<void> {
     await this.db
-      .prepare(`UPDATE documents SET error = ?, updated_at = ${now} WHERE tenant_id = ? AND id = ? AND version = ? AND status <> 'ready'`)
-      .bind(error, tenantId, id, version)
+      .prepare(
+        `UPDATE documents SET error = ?5, status = COALESCE(?6, status), updated_at = ${now}
+         WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4 AND status IN ('queued', 'processing')`,
+      )
+      .bind(...refParams(ref), error, status ?? null)
       .run();
   }
 
-  async markFailed(tenantId: string, id: string, version: number, error: string): Promise<void> {
+  async markFailed(ref: VersionRef, error: string): Promise<void> {
     await this.db
-      .prepare(`UPDATE documents SET status = 'failed', error = ?, updated_at = ${now} WHERE tenant_id = ? AND id = ? AND version = ? AND status <> 'ready'`)
-      .bind(error, tenantId, id, version)
+      .prepare(`UPDATE documents SET status = 'failed', error = ?5, updated_at = ${now} WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4 AND status <> 'ready'`)
+      .bind(...refParams(ref), error)
       .run();
   }
 
-  async insertChunks(tenantId: string, documentId: string, version: number, chunks: ChunkInput[]): Promise<void> {
-    // 3 shared parameters + 8 per row, within D1's 100-parameter limit.
-    const rowsPerStatement = Math.floor((maxParams - 3) / 8);
+  async claimVectorSet(ref: VersionRef, count: number): Promise<boolean> {
+    const [claim] = await this.db.batch<{ writes: number }>([
+      // Written before the vectors, and only while `ref` is current (see migrations/0005).
+      this.db
+        .prepare(
+          `INSERT INTO vector_sets (tenant_id, document_id, version, incarnation, count)
+           SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (${currentVersionSql})
+           ON CONFLICT (tenant_id, document_id, incarnation, version) DO UPDATE SET
+             writes = vector_sets.writes + 1, count = MAX(vector_sets.count, excluded.count), updated_at = ${now}
+           RETURNING writes`,
+        )
+        .bind(...refParams(ref), count),
+      // The document's heartbeat: the sweeper leaves documents alone while it moves.
+      this.db
+        .prepare(`UPDATE documents SET updated_at = ${now} WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4 AND status = 'processing'`)
+        .bind(...refParams(ref)),
+    ]);
+    return (claim?.results.length ?? 0) > 0;
+  }
+
+  async insertChunks(ref: VersionRef, chunks: ChunkInput[]): Promise<void> {
+    // 4 shared parameters + 8 per row, within D1's 100-parameter limit.
+    const rowsPerStatement = Math.floor((maxParams - 4) / 8);
     const statements = chunked(chunks, rowsPerStatement).map((rows) => {
-      const values = rows.map((_, i) => `(${Array.from({ length: 8 }, (_, j) => `?${4 + i * 8 + j}`).join(", ")})`).join(", ");
+      const values = rows.map((_, i) => `(${Array.from({ length: 8 }, (_, j) => `?${5 + i * 8 + j}`).join(", ")})`).join(", ");
       const params = rows.flatMap((chunk) => [chunk.id, chunk.seq, chunk.title, chunk.heading, chunk.text, chunk.start, chunk.end, chunk.tokenCount]);
       // OR IGNORE + deterministic ids: a redelivered message cannot duplicate rows.
-      // The EXISTS guard drops rows for a version that was superseded or deleted meanwhile.
+      // The EXISTS guard drops rows for a version that was superseded, deleted or re-created meanwhile.
       return this.db
         .prepare(
           `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count)
            SELECT v.column1, ?1, ?2, ?3, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8
            FROM (VALUES ${values}) AS v
-           WHERE EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3)`,
+           WHERE EXISTS (${currentVersionSql})`,
         )
-        .bind(tenantId, documentId, version, ...params);
+        .bind(...refParams(ref), ...params);
     });
     // Production D1 allows 1,000 queries per Worker invocation (paid plan); keep batches modest.
     for (const group of chunked(statements, 50)) await this.db.batch(group);
   }
 
-  async activateVersion(tenantId: string, documentId: string, version: number, chunkCount: number): Promise<{ activated: boolean; removedChunkIds: string[] }> {
-    const [update, removed] = await this.db.batch<{ id: string }>([
+  async activateVersion(ref: VersionRef, chunkCount: number): Promise<{ activated: boolean }> {
+    const [, update] = await this.db.batch<{ id: string }>([
+      // Rows past `chunkCount` can only come from an earlier attempt that chunked differently (a configuration change).
       this.db
         .prepare(
-          `UPDATE documents SET active_version = version, status = 'ready', chunk_count = ?, error = NULL, updated_at = ${now}
-           WHERE tenant_id = ? AND id = ? AND version = ? RETURNING id`,
+          `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND seq >= ?5
+             AND EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4 AND active_version IS NOT ?3)`,
         )
-        .bind(chunkCount, tenantId, documentId, version),
-      // Every chunk not of the active version goes (older versions, and this
-      // version's own rows when it was superseded or the document deleted).
+        .bind(...refParams(ref), chunkCount),
+      // Visible only if still current and every chunk row is there: a document is never ready with rows missing.
       this.db
         .prepare(
-          `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2
-             AND version IS NOT (SELECT active_version FROM documents WHERE tenant_id = ?1 AND id = ?2)
+          `UPDATE documents SET active_version = version, status = 'ready', chunk_count = ?5, error = NULL, updated_at = ${now}
+           WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4
+             AND (SELECT COUNT(*) FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3) = ?5
            RETURNING id`,
         )
-        .bind(tenantId, documentId),
+        .bind(...refParams(ref), chunkCount),
+      // Activated: older versions' rows go in the same step.
+      this.db
+        .prepare(
+          `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version < ?3
+             AND EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND incarnation = ?4 AND active_version = ?3)`,
+        )
+        .bind(...refParams(ref)),
+      // Superseded by a newer version of the same incarnation: this version's own rows go, and only them.
+      // (Deleted or re-created: its rows were deleted with the document, or never written.)
+      this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND EXISTS (${supersededVersionSql})`).bind(...refParams(ref)),
     ]);
-    return { activated: (update?.results.length ?? 0) > 0, removedChunkIds: (removed?.results ?? []).map((row) => row.id) };
+    return { activated: (update?.results.length ?? 0) > 0 };
+  }
+
+  async isCurrent(ref: VersionRef): Promise<boolean> {
+    const row = await this.db.prepare(`SELECT 1 AS current WHERE EXISTS (${currentVersionSql})`).bind(...refParams(ref)).first<{ current: number }>();
+    return row !== null;
+  }
+
+  async staleVectorSets(scope: { tenantId?: string; documentId?: string }, limit: number): Promise<VectorSet[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (scope.tenantId !== undefined) {
+      conditions.push("s.tenant_id = ?");
+      params.push(scope.tenantId);
+    }
+    if (scope.documentId !== undefined) {
+      conditions.push("s.document_id = ?");
+      params.push(scope.documentId);
+    }
+    const { results } = await this.db
+      .prepare(
+        `SELECT s.tenant_id, s.document_id, s.incarnation, s.version, s.count, s.writes FROM vector_sets s
+         WHERE ${[...conditions, `NOT EXISTS (${liveSetSql})`].join(" AND ")}
+         ORDER BY s.updated_at LIMIT ?`,
+      )
+      .bind(...params, limit)
+      .all<VectorSetRow>();
+    return results.map(toVectorSet);
+  }
+
+  async dropVectorSet(set: VectorSet, claimedBefore: string): Promise<boolean> {
+    const [, drop] = await this.db.batch<{ version: number }>([
+      this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND EXISTS (${supersededVersionSql})`).bind(...refParams(set.ref)),
+      this.db
+        .prepare(
+          `DELETE FROM vector_sets AS s WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND s.version = ?3 AND s.incarnation = ?4
+             AND s.writes = ?5 AND s.updated_at < ?6 AND NOT EXISTS (${liveSetSql})
+           RETURNING version`,
+        )
+        .bind(...refParams(set.ref), set.writes, claimedBefore),
+    ]);
+    return (drop?.results.length ?? 0) > 0;
   }
 
   async keywordSearch(
@@ -292,16 +394,49 @@ export class D1DocumentStore implements DocumentStore {
     });
   }
 
-  async findStalled(before: string, limit: number): Promise<{ tenantId: string; id: string; version: number }[]> {
+  async findUnfinished(before: string, limit: number): Promise<UnfinishedDocument[]> {
     const { results } = await this.db
-      .prepare("SELECT tenant_id, id, version FROM documents WHERE status = 'queued' AND updated_at < ? ORDER BY updated_at LIMIT ?")
+      .prepare(
+        `SELECT tenant_id, id, version, incarnation, status, updated_at FROM documents
+         WHERE status IN ('queued', 'processing') AND updated_at < ?
+           AND tenant_id NOT IN (SELECT id FROM tenants WHERE deleted_at IS NOT NULL)
+         ORDER BY updated_at LIMIT ?`,
+      )
       .bind(before, limit)
-      .all<{ tenant_id: string; id: string; version: number }>();
-    return results.map((row) => ({ tenantId: row.tenant_id, id: row.id, version: row.version }));
+      .all<{ tenant_id: string; id: string; version: number; incarnation: string; status: "queued" | "processing"; updated_at: string }>();
+    return results.map((row) => ({
+      ref: { tenantId: row.tenant_id, documentId: row.id, version: row.version, incarnation: row.incarnation },
+      status: row.status,
+      updatedAt: row.updated_at,
+    }));
   }
 
-  async touch(tenantId: string, id: string): Promise<void> {
-    await this.db.prepare(`UPDATE documents SET updated_at = ${now} WHERE tenant_id = ? AND id = ?`).bind(tenantId, id).run();
+  async touch(ref: VersionRef): Promise<void> {
+    await this.db.prepare(`UPDATE documents SET updated_at = ${now} WHERE tenant_id = ? AND id = ? AND version = ? AND incarnation = ?`).bind(...refParams(ref)).run();
+  }
+
+  async backlog(tenantId: string): Promise<number> {
+    const row = await this.db
+      .prepare("SELECT COUNT(*) AS n FROM documents WHERE tenant_id = ? AND status IN ('queued', 'processing')")
+      .bind(tenantId)
+      .first<{ n: number }>();
+    return row?.n ?? 0;
+  }
+
+  async requeueFailed(tenantId: string, options: { ids?: string[]; limit: number }): Promise<VersionRef[]> {
+    const ids = options.ids;
+    if (ids !== undefined && ids.length === 0) return [];
+    if (ids !== undefined && ids.length > maxParams - 2) throw new Error(`requeueFailed takes at most ${maxParams - 2} ids`);
+    const idFilter = ids === undefined ? "" : `AND id IN (${placeholders(ids.length)})`;
+    const { results } = await this.db
+      .prepare(
+        `UPDATE documents SET status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
+         WHERE tenant_id = ?1 AND id IN (SELECT id FROM documents WHERE tenant_id = ?1 AND status = 'failed' ${idFilter} ORDER BY id LIMIT ?2)
+         RETURNING id, version, incarnation`,
+      )
+      .bind(tenantId, options.limit, ...(ids ?? []))
+      .all<{ id: string; version: number; incarnation: string }>();
+    return results.map((row) => ({ tenantId, documentId: row.id, version: row.version, incarnation: row.incarnation }));
   }
 
   async stats(tenantId: string): Promise<IndexStats> {
@@ -357,6 +492,7 @@ function toRecord(row: DocumentRow): DocumentRecord {
     metadata: parseMetadata(row.metadata),
     contentHash: row.content_hash,
     version: row.version,
+    incarnation: row.incarnation,
     activeVersion: row.active_version,
     chunkCount: row.chunk_count,
     status: row.status,
@@ -365,6 +501,28 @@ function toRecord(row: DocumentRow): DocumentRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+interface VectorSetRow {
+  tenant_id: string;
+  document_id: string;
+  incarnation: string;
+  version: number;
+  count: number;
+  writes: number;
+}
+
+function toVectorSet(row: VectorSetRow): VectorSet {
+  return {
+    ref: { tenantId: row.tenant_id, documentId: row.document_id, version: row.version, incarnation: row.incarnation },
+    count: row.count,
+    writes: row.writes,
+  };
+}
+
+/** Binds a VersionRef as ?1 tenant, ?2 document, ?3 version, ?4 incarnation. */
+function refParams(ref: VersionRef): [string, string, number, string] {
+  return [ref.tenantId, ref.documentId, ref.version, ref.incarnation];
 }
 
 function toVisibleChunk(row: ChunkRow): VisibleChunk {

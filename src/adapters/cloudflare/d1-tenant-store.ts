@@ -94,29 +94,30 @@ export class D1TenantStore implements TenantStore {
     return results.length > 0;
   }
 
-  async tenantChunkIds(tenantId: string, limit: number): Promise<string[]> {
-    const { results } = await this.db.prepare("SELECT id FROM chunks WHERE tenant_id = ? LIMIT ?").bind(tenantId, limit).all<{ id: string }>();
-    return results.map((row) => row.id);
-  }
-
-  async deleteChunks(tenantId: string, ids: string[]): Promise<void> {
-    const statements: D1PreparedStatement[] = [];
-    for (let start = 0; start < ids.length; start += 98) {
-      const group = ids.slice(start, start + 98);
-      statements.push(this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ? AND id IN (${group.map(() => "?").join(", ")})`).bind(tenantId, ...group));
-    }
-    if (statements.length > 0) await this.db.batch(statements);
-  }
-
-  async deleteTenantRows(tenantId: string): Promise<void> {
-    await this.db.batch([
-      this.db.prepare("DELETE FROM chunks WHERE tenant_id = ?").bind(tenantId),
-      this.db.prepare("DELETE FROM documents WHERE tenant_id = ?").bind(tenantId),
-      this.db.prepare("DELETE FROM feedback WHERE tenant_id = ?").bind(tenantId),
-      this.db.prepare("DELETE FROM api_keys WHERE tenant_id = ?").bind(tenantId),
-      this.db.prepare("DELETE FROM tenants WHERE id = ? AND deleted_at IS NOT NULL").bind(tenantId),
+  async deleteTenantDocuments(tenantId: string, limit: number): Promise<number> {
+    // The same `limit` documents (first by id) in both statements of one atomic batch.
+    const [, documents] = await this.db.batch<{ id: string }>([
+      this.db
+        .prepare("DELETE FROM chunks WHERE tenant_id = ?1 AND document_id IN (SELECT id FROM documents WHERE tenant_id = ?1 ORDER BY id LIMIT ?2)")
+        .bind(tenantId, limit),
+      this.db.prepare("DELETE FROM documents WHERE tenant_id = ?1 AND id IN (SELECT id FROM documents WHERE tenant_id = ?1 ORDER BY id LIMIT ?2) RETURNING id").bind(tenantId, limit),
     ]);
+    return documents?.results.length ?? 0;
   }
+
+  async deleteTenantRows(tenantId: string): Promise<boolean> {
+    // Only a tenant marked deleted whose documents are all gone. Children first (foreign keys).
+    // Its vector sets outlive it: the sweeper purges them once their lease is over.
+    const ready = "EXISTS (SELECT 1 FROM tenants WHERE id = ?1 AND deleted_at IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1)";
+    const results = await this.db.batch<{ id: string }>([
+      ...["chunks", "feedback", "api_keys"].map((table) => this.db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?1 AND ${ready}`).bind(tenantId)),
+      this.db.prepare(`DELETE FROM tenants WHERE id = ?1 AND ${ready} RETURNING id`).bind(tenantId),
+    ]);
+    return (results[results.length - 1]?.results.length ?? 0) > 0;
+  }
+
+
+
 }
 
 function toTenant(row: TenantRow): TenantRecord {

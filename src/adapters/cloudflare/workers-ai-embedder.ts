@@ -2,11 +2,14 @@
  * Embedder over the Workers AI `run()` protocol (`{text: string[]}` →
  * `{shape, data}`). In production it calls the `AI` binding; in local mode the
  * same code calls the local stand-in (`adapters/local/local-ai.ts`), which
- * serves local models under the same protocol.
+ * serves local models under the same protocol. A failed call becomes
+ * UPSTREAM_UNAVAILABLE with the upstream status in details (see
+ * workers-ai-errors.ts), the original error as cause.
  */
 import { AppError } from "../../core/errors.js";
 import type { AiRunner } from "../../ports/ai-runner.js";
 import type { Embedder, EmbedderInfo } from "../../ports/embedder.js";
+import { workersAiFailure } from "./workers-ai-errors.js";
 
 
 interface ModelProfile {
@@ -88,7 +91,7 @@ export class WorkersAiEmbedder implements Embedder {
       try {
         output = await this.ai.run(this.modelName, inputs);
       } catch (error) {
-        throw new AppError("UPSTREAM_UNAVAILABLE", `embedding model ${this.modelName} failed`, { cause: error });
+        throw workersAiFailure(`embedding model ${this.modelName} failed`, error);
       }
       const data = (output as { data?: unknown } | undefined)?.data;
       if (!Array.isArray(data) || data.length !== batch.length || !data.every((row) => Array.isArray(row) && row.length > 0)) {

@@ -5,11 +5,13 @@
  * before `data: [DONE]`; some models stream OpenAI-style
  * `{"choices":[{"delta":{"content":"..."}}]}` frames instead. Both are read.
  * Failures become AppError("UPSTREAM_UNAVAILABLE") with the original error as
- * `cause`; upstream text never reaches the message.
+ * `cause` and, for a failed `run()`, the upstream status in `details` when
+ * known (workers-ai-errors.ts); upstream text never reaches the message.
  */
 import type { AiRunner } from "../../ports/ai-runner.js";
 import type { GenerationEvent, GenerationRequest, Generator } from "../../ports/generator.js";
 import { isRecord, pickMaxTokens, readChatCompletionStream, readUsage, throwIfAborted, unavailable, type Json } from "../shared/chat-completion-stream.js";
+import { workersAiFailureDetails } from "./workers-ai-errors.js";
 
 
 export interface WorkersAiGeneratorOptions {
@@ -48,7 +50,7 @@ export class WorkersAiGenerator implements Generator {
       output = await this.ai.run(this.model, inputs, signal ? { signal } : undefined);
     } catch (error) {
       throwIfAborted(signal);
-      throw unavailable(error);
+      throw unavailable(error, undefined, workersAiFailureDetails(error));
     }
 
     if (!(output instanceof ReadableStream)) {

@@ -74,11 +74,15 @@ describe("WorkersAiReranker with the local stand-in (tiny cross-encoder in Node)
     const error = await reranker(undefined, "@local/transformers-reranker/not-there").rerank("x", ["y"]).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", message: "reranking model @local/transformers-reranker/not-there failed" });
     expect((error as { cause: Error }).cause.message).toMatch(/UNKNOWN_MODEL/);
+    // The local status reaches details, so the resilience layer does not retry a bad request.
+    expect((error as { details: unknown }).details).toEqual({ status: 400 });
   });
 
   it("refuses to serve an embedding model as a reranker", async () => {
     const error = await reranker(undefined, "@local/universal-sentence-encoder").rerank("x", ["y"]).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
-    expect((error as { cause: Error }).cause.message).toMatch(/is an embedding model, not a reranker/);
+    // The local service's own words stay in the cause chain, out of every message.
+    expect((error as { cause: Error }).cause.message).not.toMatch(/is an embedding model/);
+    expect((error as { cause: { cause: Error } }).cause.cause.message).toMatch(/is an embedding model, not a reranker/);
   });
 });

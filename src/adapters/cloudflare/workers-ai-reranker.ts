@@ -28,12 +28,14 @@
  *
  * Passages that are empty or blank are not sent (the schema refuses empty
  * texts) and come last with score `-Infinity`. Failures become
- * AppError("UPSTREAM_UNAVAILABLE") with the original error as `cause`;
+ * AppError("UPSTREAM_UNAVAILABLE") with the original error as `cause` and,
+ * when known, the upstream status in `details` (workers-ai-errors.ts);
  * upstream text never reaches the message.
  */
 import { AppError } from "../../core/errors.js";
 import type { AiRunner } from "../../ports/ai-runner.js";
 import type { RerankScore, Reranker } from "../../ports/reranker.js";
+import { workersAiFailure } from "./workers-ai-errors.js";
 
 export interface WorkersAiRerankerOptions {
   /** Most contexts sent in one `run()` call. Default 100. */
@@ -80,7 +82,7 @@ export class WorkersAiReranker implements Reranker {
         output = await this.ai.run(this.model, inputs, signal ? { signal } : undefined);
       } catch (error) {
         signal?.throwIfAborted();
-        throw new AppError("UPSTREAM_UNAVAILABLE", `reranking model ${this.model} failed`, { cause: error });
+        throw workersAiFailure(`reranking model ${this.model} failed`, error);
       }
       const scores = readScores(output, batch.length);
       if (scores instanceof Error) {

@@ -19,8 +19,12 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
 }
 
-export function unavailable(cause: unknown, message = "the language model is unavailable"): AppError {
-  return new AppError("UPSTREAM_UNAVAILABLE", message, { cause });
+/**
+ * A sanitised UPSTREAM_UNAVAILABLE: the upstream error only as `cause`;
+ * `details` (e.g. `{status, retryAfter}`) lets the resilience layer classify it.
+ */
+export function unavailable(cause: unknown, message = "the language model is unavailable", details?: unknown): AppError {
+  return new AppError("UPSTREAM_UNAVAILABLE", message, { cause, ...(details === undefined ? {} : { details }) });
 }
 
 /** Token counts from a `usage` object, or undefined when it has none. */

@@ -49,4 +49,12 @@ describe("convexCombination with z-scores", () => {
     const fused = convexCombination([{ items: leg(["a", 2], ["a", 1], ["b", 0]), weight: 1 }], id, "minmax");
     expect(fused.find((entry) => entry.item === "a")!.score).toBe(1);
   });
+
+  it("breaks a tie between a found item and one the leg missed in favour of the found one", () => {
+    // Vector weight 0: an item only the vector leg found scores the keyword leg's floor, as does the keyword leg's weakest hit.
+    const keyword = leg(["k1", 3], ["k2", 2], ["zz-weakest", 1]);
+    const vector = leg(["aa-vector-only", 0.9], ["k1", 0.5]);
+    const fused = convexCombination([{ items: keyword, weight: 1 }, { items: vector, weight: 0 }], id, "zscore");
+    expect(fused.map((entry) => entry.item)).toEqual(["k1", "k2", "zz-weakest", "aa-vector-only"]);
+  });
 });

@@ -61,7 +61,12 @@ export function fuseLegs<T>(keyword: readonly ScoredItem<T>[], vector: readonly 
   );
 }
 
-/** Weighted sum of per-list normalised scores. Ties break on the key for determinism. */
+/**
+ * Weighted sum of per-list normalised scores. An item missing from a list
+ * gets that list's lowest normalised score, so it can tie with the weakest
+ * item the list did find; ties go to the item found by more (weighted)
+ * lists, then break on the key for determinism.
+ */
 export function convexCombination<T>(
   lists: readonly { items: readonly ScoredItem<T>[]; weight: number }[],
   key: (item: T) => string,
@@ -86,8 +91,9 @@ export function convexCombination<T>(
       if (!seen) slot.score += lists[listIndex]!.weight * floors[listIndex]!;
     });
   }
+  const presence = (seen: boolean[]) => seen.reduce((sum, found, listIndex) => sum + (found ? lists[listIndex]!.weight : 0), 0);
   return [...fused.entries()]
-    .sort(([idA, a], [idB, b]) => b.score - a.score || (idA < idB ? -1 : idA > idB ? 1 : 0))
+    .sort(([idA, a], [idB, b]) => b.score - a.score || presence(b.seen) - presence(a.seen) || (idA < idB ? -1 : idA > idB ? 1 : 0))
     .map(([, slot]) => ({ item: slot.item, score: slot.score }));
 }
 

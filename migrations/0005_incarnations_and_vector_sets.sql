@@ -1,0 +1,35 @@
+-- Exactly-once ingestion under races, crashes and re-created documents.
+--
+-- 1. Incarnations. A document deleted and posted again under the same id is a
+--    new incarnation with a fresh random id; chunk and vector ids derive from
+--    it (core/document-identity.ts), so ids are never reused across
+--    incarnations, and every write of an ingestion job is guarded by the
+--    (version, incarnation) it was started for. Rows from before this
+--    migration keep '' (their ids were derived without an incarnation).
+ALTER TABLE documents ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
+
+-- Back-pressure counts a tenant's unfinished documents on every ingest.
+CREATE INDEX documents_tenant_status ON documents (tenant_id, status);
+
+-- 2. Vector sets: a write-ahead record of every group of vectors that may
+--    exist in the vector index. One row per (document incarnation, version):
+--    its vector ids are `<prefix>:<version>:<seq>` for seq < count. A job
+--    writes (or bumps) its row BEFORE each upsert; a row is deleted only after
+--    its vectors were deleted, and only if no write bumped it meanwhile
+--    (`writes` unchanged). So the vector index never holds an id that no row
+--    here accounts for, and a set that is no longer needed (older version,
+--    superseded, deleted document or tenant) can always be found and purged.
+CREATE TABLE vector_sets (
+  tenant_id TEXT NOT NULL,
+  document_id TEXT NOT NULL,
+  incarnation TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  count INTEGER NOT NULL,                       -- chunks (vectors) of this version: ids seq 0..count-1
+  writes INTEGER NOT NULL DEFAULT 1,            -- bumped before every upsert of these ids
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (tenant_id, document_id, incarnation, version)
+) WITHOUT ROWID;
+
+-- Vectors written before this migration: one set per (document, version) that has chunk rows.
+INSERT INTO vector_sets (tenant_id, document_id, incarnation, version, count)
+  SELECT tenant_id, document_id, '', version, MAX(seq) + 1 FROM chunks GROUP BY tenant_id, document_id, version;

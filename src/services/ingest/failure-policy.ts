@@ -1,0 +1,72 @@
+/**
+ * What to do with a queue message whose work failed:
+ *
+ * - permanent (bad input, a document with no text): ack, and mark the
+ *   document failed with a reason safe to show;
+ * - a provider is unavailable (the embedding model answered 429/5xx, failed
+ *   to connect, timed out, or its circuit breaker is open): *defer* — send the
+ *   message again with a delay (honouring the provider's Retry-After) and ack
+ *   the original, so an outage does not burn the message's retry budget and
+ *   the document is not failed early; after `maxDeferrals` it falls back to
+ *   ordinary retries;
+ * - anything else (a D1 error, a crash): retry with exponential backoff until
+ *   the queue's max_retries sends it to the dead-letter queue.
+ */
+import { AppError, isPermanent, PermanentError } from "../../core/errors.js";
+import { isProviderUnavailable } from "../../core/resilience/provider-errors.js";
+
+export type FailureKind = "permanent" | "provider" | "transient";
+
+export function classifyFailure(error: unknown): FailureKind {
+  if (isPermanent(error)) return "permanent";
+  if (isProviderUnavailable(error)) return "provider";
+  return "transient";
+}
+
+/** Seconds a provider asked us to wait (Retry-After, or an open breaker's remaining time), if it said. */
+export function retryAfterOf(error: unknown): number | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof AppError) {
+      const seconds = current.retryAfterSeconds ?? secondsIn(current.details);
+      if (seconds !== undefined) return seconds;
+    }
+  }
+  return undefined;
+}
+
+function secondsIn(details: unknown): number | undefined {
+  if (!details || typeof details !== "object") return undefined;
+  const record = details as Record<string, unknown>;
+  for (const key of ["retry_after_seconds", "retryAfterSeconds", "retryAfter"]) {
+    const value = record[key];
+    const seconds = typeof value === "number" ? value : typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : undefined;
+    if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0) return seconds;
+  }
+  return undefined;
+}
+
+/** Exponential backoff: base · 2^(n−1), capped. */
+export function backoffSeconds(baseSeconds: number, n: number, capSeconds: number): number {
+  return Math.min(capSeconds, Math.round(baseSeconds * 2 ** Math.max(0, n - 1)));
+}
+
+/** Queue retry delay after the `attempts`-th failed delivery: base · 2^(attempts−1), capped at 300 s. */
+export function retryDelay(baseSeconds: number, attempts: number): number {
+  return backoffSeconds(baseSeconds, attempts, 300);
+}
+
+/** Delay before the `deferrals`-th re-send while a provider is down: backoff capped at 10 minutes, at least what the provider asked (≤ 1 hour). */
+export function deferralDelay(baseSeconds: number, deferrals: number, retryAfterSeconds: number | undefined): number {
+  const backoff = backoffSeconds(Math.max(baseSeconds, 0), deferrals, 600);
+  return Math.max(backoff, Math.min(3600, Math.ceil(retryAfterSeconds ?? 0)));
+}
+
+/**
+ * A short reason that is safe to store and show to API clients: our own
+ * errors' messages; anything else (driver or runtime errors may carry SQL or
+ * internals) is summarised, and the full error goes to the log.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof AppError || error instanceof PermanentError) return error.message.slice(0, 500);
+  return "internal error while indexing (details in the worker logs)";
+}

@@ -1,0 +1,467 @@
+/**
+ * Processes a batch of ingestion messages and decides, per message, whether
+ * to ack or retry; it never touches the queue's message API itself (queues/
+ * does), but it may send follow-up messages (deferrals, continuations).
+ *
+ * The pipeline, for the ingest messages of a batch:
+ *   load + chunk every document (prepare-document.ts), then walk embedding
+ *   windows of at most `embedder.maxBatchSize` texts pooled across documents
+ *   (core/ingest/embedding-windows.ts); each document's vectors go to its
+ *   DocumentIndexer, which upserts them in groups of ≤ 1,000 and, after the
+ *   last one, writes the chunk rows and activates the version; then the
+ *   document's stale vector sets are purged (vector-set-reaper.ts).
+ * Memory is bounded by one window plus one upsert group per open document,
+ * whatever the batch holds.
+ *
+ * Exactly-once effect under redelivery, concurrent consumers, crashes at any
+ * point, deletes and re-posts: chunk ids are deterministic per incarnation and
+ * version, rows are inserted with OR IGNORE, vectors are upserted by id after
+ * their set is claimed, and every write is guarded by (version, incarnation)
+ * in the same statement (see d1-document-store.ts). A job that lost a race
+ * writes nothing visible and its vectors are reaped.
+ *
+ * Observability: one `queue.batch` log line per batch — batch id, trace id,
+ * counts and per-stage durations (`stages_ms`: load, parse, chunk, embed,
+ * upsert, index, reap), the tenant when the batch holds one; ids and numbers
+ * only, never document text. The batch is traced: a root span
+ * `queue <name>` (kind consumer) with a span per stage (load, parse, chunk
+ * per document; embed per embedding call; upsert, index per document; reap),
+ * each carrying the batch id and the tenant(s); in local mode
+ * (`logSpans`) the line also holds the span summary. Metrics: a document
+ * indexed (with its chunks) or failed for good, and every retry or deferral
+ * of an ingestion message, go to the metrics port.
+ */
+import { embeddingWindows } from "../../core/ingest/embedding-windows.js";
+import { errorLabel, SpanRecorder, type Attributes, type SpanHandle } from "../../core/observability/span-recorder.js";
+import { summarizeSpans } from "../../core/observability/span-summary.js";
+import type { ChunkingOptions } from "../../core/chunking/chunker.js";
+import type { DocumentStore, VersionRef } from "../../ports/document-store.js";
+import type { Embedder } from "../../ports/embedder.js";
+import type { IngestMessage, IngestQueue } from "../../ports/ingest-queue.js";
+import { noopMetrics, type Metrics } from "../../ports/metrics.js";
+import type { TenantStore } from "../../ports/tenant-store.js";
+import { vectorizeLimits, type VectorIndex } from "../../ports/vector-index.js";
+import type { IndexGuard } from "../index-guard.js";
+import type { Logger } from "../logger.js";
+import { DocumentIndexer, SupersededError } from "./document-indexer.js";
+import { classifyFailure, deferralDelay, describeFailure, retryAfterOf, retryDelay } from "./failure-policy.js";
+import { chunkParsed, loadVersion, parseVersion, type Loaded, type PreparedDocument } from "./prepare-document.js";
+import { TenantPurge } from "./tenant-purge.js";
+import { VectorSetReaper } from "./vector-set-reaper.js";
+
+export type MessageDecision = { action: "ack" } | { action: "retry"; delaySeconds: number };
+
+export interface IncomingMessage {
+  body: unknown;
+  /** Delivery attempt, starting at 1. */
+  attempts: number;
+}
+
+export interface IngestProcessorDeps {
+  store: DocumentStore;
+  embedder: Embedder;
+  vectors: VectorIndex;
+  guard: IndexGuard;
+  queue: IngestQueue;
+  tenants: TenantStore;
+  chunking: ChunkingOptions;
+  log: Logger;
+  /** First retry delay; doubles per attempt, capped at 5 minutes. 0 retries at once. */
+  retryBaseSeconds: number;
+  /** How often a message is put back while a provider is unavailable before ordinary retries take over. */
+  maxDeferrals: number;
+  /** Texts per embedding call (default and maximum: the embedder's own). */
+  embeddingWindow?: number;
+  /** Vectors per upsert call (default and maximum: 1,000). */
+  upsertSize?: number;
+  /** Documents indexed and failed, retries and deferrals (default: recorded nowhere). */
+  metrics?: Metrics;
+  /** Put the batch's span summary in its log line (local mode). */
+  logSpans?: boolean;
+}
+
+/** How a batch is traced (queues/ingest-consumer.ts supplies it). */
+export interface BatchTrace {
+  /** The queue the batch came from; names the root span `queue <name>`. */
+  queue?: string;
+  /** Records the batch's spans (the consumer exports them); default: a recorder of the batch's own. */
+  spans?: SpanRecorder;
+  /** Identifies the batch in its log line and spans; default: a new UUID. */
+  batchId?: string;
+}
+
+type IngestBody = Extract<IngestMessage, { kind: "ingest" }>;
+
+interface Job {
+  index: number;
+  message: IncomingMessage;
+  body: IngestBody;
+  indexer: DocumentIndexer;
+  decision?: MessageDecision;
+}
+
+/** Stage durations and counts of one batch, for its log line. */
+interface BatchStats {
+  messages: number;
+  documents: number;
+  indexed: number;
+  superseded: number;
+  chunks: number;
+  embed_calls: number;
+  retried: number;
+  deferred: number;
+  failed: number;
+  stages_ms: Record<BatchStage, number>;
+}
+
+type BatchStage = "load" | "parse" | "chunk" | "embed" | "upsert" | "index" | "reap";
+
+/** One batch in progress: its counts and its spans. */
+interface BatchRun {
+  stats: BatchStats;
+  spans: SpanRecorder;
+}
+
+export class IngestProcessor {
+  private readonly reaper: VectorSetReaper;
+  private readonly tenantPurge: TenantPurge;
+
+  constructor(private readonly deps: IngestProcessorDeps) {
+    this.reaper = new VectorSetReaper({ store: deps.store, vectors: deps.vectors });
+    this.tenantPurge = new TenantPurge({ tenants: deps.tenants, reaper: this.reaper, log: deps.log });
+  }
+
+  private get metrics(): Metrics {
+    return this.deps.metrics ?? noopMetrics;
+  }
+
+  /** Decides ack/retry for every message of a batch, in order. */
+  async processBatch(messages: IncomingMessage[], trace: BatchTrace = {}): Promise<MessageDecision[]> {
+    const started = performance.now();
+    const spans = trace.spans ?? new SpanRecorder();
+    const batchId = trace.batchId ?? crypto.randomUUID();
+    const queue = trace.queue ?? "ingest";
+    spans.setAttribute("batch_id", batchId);
+    const tenants = batchTenants(messages);
+    if (tenants.length === 1) spans.setAttribute("tenant", tenants[0]!);
+    const root = spans.start(`queue ${queue}`, {
+      kind: "consumer",
+      attributes: { "messaging.system": "cloudflare_queues", "messaging.destination.name": queue, "messaging.batch.message_count": messages.length },
+    });
+    const stats: BatchStats = {
+      messages: messages.length,
+      documents: 0,
+      indexed: 0,
+      superseded: 0,
+      chunks: 0,
+      embed_calls: 0,
+      retried: 0,
+      deferred: 0,
+      failed: 0,
+      stages_ms: { load: 0, parse: 0, chunk: 0, embed: 0, upsert: 0, index: 0, reap: 0 },
+    };
+    const run: BatchRun = { stats, spans };
+    const decisions: (MessageDecision | undefined)[] = new Array(messages.length).fill(undefined);
+    const jobs: Job[] = [];
+
+    for (const [index, message] of messages.entries()) {
+      const body = parseMessage(message.body);
+      if (!body) {
+        this.deps.log.error("ingest.malformed_message", { body: String(JSON.stringify(message.body)).slice(0, 200) });
+        decisions[index] = { action: "ack" };
+      } else if (body.kind === "ingest") {
+        const job = await this.prepare(index, message, body, run);
+        if ("action" in job) decisions[index] = job;
+        else jobs.push(job);
+      } else {
+        decisions[index] = await this.maintenance(message, body, run);
+      }
+    }
+
+    if (jobs.length > 0) await this.embedAndIndex(jobs, run);
+    for (const job of jobs) decisions[job.index] = job.decision;
+
+    const final = decisions.map((decision) => decision ?? { action: "ack" as const });
+    stats.retried = final.filter((decision) => decision.action === "retry").length;
+    root.setAttributes({ documents: stats.documents, indexed: stats.indexed, failed: stats.failed, retried: stats.retried, deferred: stats.deferred });
+    root.end();
+    spans.endOpen();
+    this.deps.log.info("queue.batch", {
+      batch_id: batchId,
+      trace_id: spans.traceId,
+      queue,
+      ...(tenants.length === 1 ? { tenant: tenants[0] } : { tenants: tenants.length }),
+      ...stats,
+      stages_ms: roundAll(stats.stages_ms),
+      duration_ms: round(performance.now() - started),
+      ...(this.deps.logSpans ? { spans: summarizeSpans(spans.finished(), { omitAttributes: tenants.length === 1 ? ["batch_id", "tenant"] : ["batch_id"] }) } : {}),
+      ...(spans.droppedSpans > 0 ? { dropped_spans: spans.droppedSpans } : {}),
+    });
+    return final;
+  }
+
+  /** Marks documents failed after the queue gave up on them (dead-letter queue). */
+  async deadLetter(messages: IncomingMessage[]): Promise<MessageDecision[]> {
+    const decisions: MessageDecision[] = [];
+    for (const message of messages) {
+      const body = parseMessage(message.body);
+      if (body?.kind === "ingest") {
+        const doc = await this.deps.store.getDocument(body.tenant_id, body.document_id);
+        if (doc && doc.version === body.version && (body.incarnation === undefined || body.incarnation === doc.incarnation)) {
+          const reason = doc.error ? `gave up after repeated failures: ${doc.error}` : "gave up after repeated failures";
+          await this.deps.store.markFailed({ tenantId: doc.tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation }, reason);
+          this.metrics.record({ kind: "document_failed", tenant: doc.tenantId, code: "RETRIES_EXHAUSTED" });
+        }
+        this.deps.log.error("ingest.dead_letter", { tenant_id: body.tenant_id, document_id: body.document_id, version: body.version });
+      } else if (body) {
+        // Purges: what they did not finish, the sweeper's reaping finishes (the vector sets still account for it).
+        this.deps.log.error("ingest.maintenance_dead_letter", { kind: body.kind, tenant_id: body.tenant_id });
+      }
+      decisions.push({ action: "ack" });
+    }
+    return decisions;
+  }
+
+  private async prepare(index: number, message: IncomingMessage, body: IngestBody, run: BatchRun): Promise<Job | MessageDecision> {
+    const { stats } = run;
+    const tenant = { tenant: body.tenant_id };
+    let ref: VersionRef | undefined;
+    try {
+      const loaded = await this.stage(run, "load", tenant, async (span): Promise<Loaded> => {
+        const found = await loadVersion(this.deps.store, {
+          tenantId: body.tenant_id,
+          documentId: body.document_id,
+          version: body.version,
+          incarnation: body.incarnation,
+        });
+        if (found.kind === "skipped") {
+          span.setAttribute("skipped", found.reason);
+          return found;
+        }
+        ref = found.ref;
+        await this.deps.store.markProcessing(found.ref);
+        return found;
+      });
+      if (loaded.kind === "skipped") {
+        // A duplicate, or a version that lost: finish what a consumer that died
+        // after activating (or losing) may have left, the purge of stale vectors.
+        if (loaded.reason !== "failed") await this.reapDocument({ tenantId: body.tenant_id, documentId: body.document_id }, run);
+        return { action: "ack" };
+      }
+      const loadedRef = loaded.ref;
+      const parsed = await this.stage(run, "parse", { ...tenant, format: loaded.doc.format, characters: loaded.doc.content.length }, () => parseVersion(loaded.doc));
+      const document: PreparedDocument = await this.stage(run, "chunk", tenant, async (span) => {
+        const chunked = await chunkParsed(loadedRef, loaded.doc, parsed, this.deps.chunking);
+        span.setAttribute("chunks", chunked.chunks.length);
+        return chunked;
+      });
+      stats.documents += 1;
+      const indexer = new DocumentIndexer(
+        {
+          store: this.deps.store,
+          vectors: this.deps.vectors,
+          upsertSize: this.deps.upsertSize,
+          onStage: (stage, ms) => {
+            stats.stages_ms[stage] += ms;
+          },
+          spans: run.spans,
+        },
+        document,
+      );
+      return { index, message, body, indexer };
+    } catch (error) {
+      return this.failure(message, body, ref, error, run);
+    }
+  }
+
+  /** Runs one stage of the batch in a span (tagged with `attributes`), adding its wall time to `stages_ms`. */
+  private async stage<T>(run: BatchRun, name: Exclude<BatchStage, "upsert" | "index">, attributes: Attributes, fn: (span: SpanHandle) => Promise<T> | T): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run.spans.time(name, fn, { attributes });
+    } finally {
+      run.stats.stages_ms[name] += performance.now() - started;
+    }
+  }
+
+  /** Pooled, bounded embedding of every job's texts, then indexing of each job as its last vector arrives. */
+  private async embedAndIndex(jobs: Job[], run: BatchRun): Promise<void> {
+    const { stats } = run;
+    try {
+      await this.deps.guard.check();
+    } catch (error) {
+      for (const job of jobs) job.decision = await this.failure(job.message, job.body, job.indexer.document.ref, error, run);
+      return;
+    }
+    const windowSize = Math.max(1, Math.min(this.deps.embedder.maxBatchSize, this.deps.embeddingWindow ?? this.deps.embedder.maxBatchSize));
+    const counts = jobs.map((job) => job.indexer.document.embeddingTexts.length);
+    for (const window of embeddingWindows(counts, windowSize, (i) => jobs[i]!.decision === undefined)) {
+      const texts = window.segments.flatMap((segment) => jobs[segment.document]!.indexer.document.embeddingTexts.slice(segment.from, segment.to));
+      let vectors: number[][];
+      const windowTenants = [...new Set(window.segments.map((segment) => jobs[segment.document]!.body.tenant_id))];
+      const attributes: Attributes = {
+        texts: texts.length,
+        documents: window.segments.length,
+        ...(windowTenants.length === 1 ? { tenant: windowTenants[0]! } : { tenants: windowTenants.length }),
+      };
+      try {
+        stats.embed_calls += 1;
+        vectors = await this.stage(run, "embed", attributes, async () => {
+          const embedded = await this.deps.embedder.embedDocuments(texts);
+          if (embedded.length !== texts.length) throw new Error(`the embedder returned ${embedded.length} vectors for ${texts.length} texts`);
+          return embedded;
+        });
+      } catch (error) {
+        for (const segment of window.segments) {
+          const job = jobs[segment.document]!;
+          job.decision ??= await this.failure(job.message, job.body, job.indexer.document.ref, error, run);
+        }
+        continue;
+      }
+      let offset = 0;
+      for (const segment of window.segments) {
+        const job = jobs[segment.document]!;
+        const own = vectors.slice(offset, offset + segment.to - segment.from);
+        offset += segment.to - segment.from;
+        if (job.decision) continue;
+        try {
+          await job.indexer.add(own);
+          if (job.indexer.complete) job.decision = await this.complete(job, run);
+        } catch (error) {
+          job.decision = error instanceof SupersededError ? await this.lost(job, run) : await this.failure(job.message, job.body, job.indexer.document.ref, error, run);
+        }
+      }
+    }
+  }
+
+  private async complete(job: Job, run: BatchRun): Promise<MessageDecision> {
+    const { stats } = run;
+    const outcome = await job.indexer.finish();
+    if (outcome === "superseded") return this.lost(job, run);
+    const { ref, chunks } = job.indexer.document;
+    stats.indexed += 1;
+    stats.chunks += chunks.length;
+    this.metrics.record({ kind: "document_indexed", tenant: ref.tenantId, chunks: chunks.length });
+    const purged = await this.reapDocument(ref, run);
+    this.deps.log.info("ingest.indexed", { tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version, chunks: chunks.length, purged_vectors: purged });
+    return { action: "ack" };
+  }
+
+  /** The version lost a race: nothing it wrote is visible; purge what it upserted. */
+  private async lost(job: Job, run: BatchRun): Promise<MessageDecision> {
+    const { ref } = job.indexer.document;
+    run.stats.superseded += 1;
+    const purged = await this.reapDocument(ref, run);
+    this.deps.log.info("ingest.superseded", { tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version, purged_vectors: purged });
+    return { action: "ack" };
+  }
+
+  /** Purges the document's stale vector sets; a failure here is left to the sweeper (stale vectors are invisible to searches). */
+  private async reapDocument(ref: { tenantId: string; documentId: string }, run: BatchRun): Promise<number> {
+    try {
+      return await this.stage(run, "reap", { tenant: ref.tenantId }, async (span) => {
+        const result = await this.reaper.reap({ tenantId: ref.tenantId, documentId: ref.documentId });
+        span.setAttribute("vectors", result.vectors);
+        return result.vectors;
+      });
+    } catch (error) {
+      this.deps.log.warn("ingest.reap_deferred", { tenant_id: ref.tenantId, document_id: ref.documentId, detail: String(error) });
+      return 0;
+    }
+  }
+
+  /** Non-ingest messages: purges and reconciliation. */
+  private async maintenance(message: IncomingMessage, body: Exclude<IngestMessage, IngestBody>, run: BatchRun): Promise<MessageDecision> {
+    try {
+      if (body.kind === "reconcile-document") {
+        const result = await this.reaper.reap({ tenantId: body.tenant_id, documentId: body.document_id });
+        if (result.more) await this.deps.queue.send([body]);
+      } else if (body.kind === "purge-vectors") {
+        for (let start = 0; start < body.ids.length; start += vectorizeLimits.maxUpsertBatch) {
+          await this.deps.vectors.deleteByIds(body.ids.slice(start, start + vectorizeLimits.maxUpsertBatch));
+        }
+      } else if ((await this.tenantPurge.step(body.tenant_id)) === "more") {
+        await this.deps.queue.send([body]);
+      }
+      return { action: "ack" };
+    } catch (error) {
+      return this.failure(message, null, undefined, error, run);
+    }
+  }
+
+  /** Turns an error into ack (permanent), deferral (provider down) or retry (anything else). */
+  private async failure(message: IncomingMessage, body: IngestBody | null, ref: VersionRef | undefined, error: unknown, run: BatchRun): Promise<MessageDecision> {
+    const { stats } = run;
+    const kind = classifyFailure(error);
+    const reason = describeFailure(error);
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const target = logTarget(body, ref);
+    const { store, log } = this.deps;
+    if (kind === "permanent") {
+      stats.failed += 1;
+      if (target.tenant_id && body) this.metrics.record({ kind: "document_failed", tenant: target.tenant_id, code: errorLabel(error) });
+      log.warn("ingest.failed", { ...target, reason, detail });
+      if (ref) await store.markFailed(ref, reason).catch(() => undefined);
+      return { action: "ack" };
+    }
+    const retryAfter = retryAfterOf(error);
+    const deferrals = body?.deferrals ?? 0;
+    if (kind === "provider" && body && deferrals < this.deps.maxDeferrals) {
+      const delaySeconds = deferralDelay(this.deps.retryBaseSeconds, deferrals + 1, retryAfter);
+      if (ref) await store.recordAttemptError(ref, `waiting for a provider (${deferrals + 1}): ${reason}`, "queued").catch(() => undefined);
+      try {
+        await this.deps.queue.send([{ ...body, ...(ref ? { incarnation: ref.incarnation } : {}), deferrals: deferrals + 1 }], { delaySeconds });
+        stats.deferred += 1;
+        this.metrics.record({ kind: "ingest_retry", tenant: body.tenant_id, attempt: message.attempts });
+        log.warn("ingest.deferred", { ...target, deferrals: deferrals + 1, delay_seconds: delaySeconds, reason, detail });
+        return { action: "ack" };
+      } catch (sendError) {
+        log.warn("ingest.defer_failed", { ...target, detail: String(sendError) });
+      }
+    }
+    const delaySeconds = Math.max(retryDelay(this.deps.retryBaseSeconds, message.attempts), Math.min(300, Math.ceil(retryAfter ?? 0)));
+    if (target.tenant_id && body) this.metrics.record({ kind: "ingest_retry", tenant: target.tenant_id, attempt: message.attempts });
+    log.warn("ingest.retry", { ...target, attempts: message.attempts, delay_seconds: delaySeconds, reason, detail });
+    if (ref) await store.recordAttemptError(ref, `attempt ${message.attempts} failed: ${reason}`).catch(() => undefined);
+    return { action: "retry", delaySeconds };
+  }
+}
+
+/** The distinct tenants of a batch's messages (malformed ones left out), in order. */
+function batchTenants(messages: IncomingMessage[]): string[] {
+  const tenants = new Set<string>();
+  for (const message of messages) {
+    const body = parseMessage(message.body);
+    if (body) tenants.add(body.tenant_id);
+  }
+  return [...tenants];
+}
+
+function parseMessage(body: unknown): IngestMessage | null {
+  if (!body || typeof body !== "object") return null;
+  const message = body as Record<string, unknown>;
+  if (typeof message.tenant_id !== "string") return null;
+  if (message.kind === "purge-tenant") return message as IngestMessage;
+  if (typeof message.document_id !== "string") return null;
+  if (message.kind === "ingest" && Number.isInteger(message.version)) {
+    if (message.incarnation !== undefined && typeof message.incarnation !== "string") return null;
+    if (message.deferrals !== undefined && !Number.isInteger(message.deferrals)) return null;
+    return message as IngestMessage;
+  }
+  if (message.kind === "reconcile-document") return message as IngestMessage;
+  if (message.kind === "purge-vectors" && Array.isArray(message.ids) && message.ids.every((id) => typeof id === "string")) return message as IngestMessage;
+  return null;
+}
+
+function logTarget(body: IngestBody | null, ref: VersionRef | undefined): { tenant_id?: string; document_id?: string; version?: number } {
+  if (ref) return { tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version };
+  return body ? { tenant_id: body.tenant_id, document_id: body.document_id, version: body.version } : {};
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function roundAll<T extends Record<string, number>>(values: T): T {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, round(value)])) as T;
+}

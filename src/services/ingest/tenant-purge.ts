@@ -1,0 +1,40 @@
+/**
+ * Purges a deleted tenant in bounded steps, one per queue message (each
+ * message queues the next until the tenant is gone): delete a slice of its
+ * documents and chunk rows (ingestion jobs of those documents can then write
+ * nothing more), delete the vectors of a slice of its now-stale vector sets,
+ * and once no document and no unvisited set is left, remove its remaining
+ * rows and the tenant itself. The set rows outlive the tenant for their
+ * lease (see vector-set-reaper.ts); the sweeper deletes their ids once more
+ * and drops them.
+ */
+import type { TenantStore } from "../../ports/tenant-store.js";
+import type { Logger } from "../logger.js";
+import type { VectorSetReaper } from "./vector-set-reaper.js";
+
+/** Documents deleted per round, and rounds per message. */
+const documentsPerRound = 200;
+const roundsPerStep = 5;
+
+export class TenantPurge {
+  constructor(private readonly deps: { tenants: TenantStore; reaper: VectorSetReaper; log: Logger }) {}
+
+  /** One bounded step; "more" when another step is needed. */
+  async step(tenantId: string): Promise<"done" | "more"> {
+    const { tenants, reaper, log } = this.deps;
+    const tenant = await tenants.getTenant(tenantId);
+    if (!tenant || tenant.deletedAt === null) return "done"; // gone already, or not deleted: nothing to do
+    for (let round = 0; round < roundsPerStep; round++) {
+      const documents = await tenants.deleteTenantDocuments(tenantId, documentsPerRound);
+      const reaped = await reaper.reap({ tenantId });
+      if (documents === 0 && !reaped.more) {
+        if (await tenants.deleteTenantRows(tenantId)) {
+          log.info("tenants.purged", { tenant_id: tenantId });
+          return "done";
+        }
+        return "more";
+      }
+    }
+    return "more";
+  }
+}
