@@ -154,5 +154,5 @@ export const keyListQuerySchema = z.strictObject({
 export const consistencySchema = z.strictObject({
   repair: z.boolean().default(false),
   cursor: z.string().min(1).max(256).optional(),
-  page_size: z.number().int().min(1).max(1000).default(200),
+  page_size: z.number().int().min(1).max(500).default(200),
 });

@@ -14,11 +14,13 @@ CREATE INDEX documents_tenant_status ON documents (tenant_id, status);
 -- 2. Vector sets: a write-ahead record of every group of vectors that may
 --    exist in the vector index. One row per (document incarnation, version):
 --    its vector ids are `<prefix>:<version>:<seq>` for seq < count. A job
---    writes (or bumps) its row BEFORE each upsert; a row is deleted only after
---    its vectors were deleted, and only if no write bumped it meanwhile
---    (`writes` unchanged). So the vector index never holds an id that no row
---    here accounts for, and a set that is no longer needed (older version,
---    superseded, deleted document or tenant) can always be found and purged.
+--    writes (or bumps) its row BEFORE each upsert. A set no longer needed
+--    (older version, superseded, deleted document or tenant) is *stale*; the
+--    step that makes it stale marks it (`stale_at`, in the same batch), and the
+--    reaper deletes its ids. The row itself is dropped only after its ids were
+--    deleted, nobody bumped it meanwhile (`writes` unchanged), and its last
+--    claim is older than a lease no consumer outlives. So the vector index
+--    never holds an id that no row here accounts for.
 CREATE TABLE vector_sets (
   tenant_id TEXT NOT NULL,
   document_id TEXT NOT NULL,
@@ -26,9 +28,13 @@ CREATE TABLE vector_sets (
   version INTEGER NOT NULL,
   count INTEGER NOT NULL,                       -- chunks (vectors) of this version: ids seq 0..count-1
   writes INTEGER NOT NULL DEFAULT 1,            -- bumped before every upsert of these ids
-  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  purged_writes INTEGER,                        -- `writes` when its ids were last deleted (nothing to delete again until it changes)
+  stale_at TEXT,                                -- when it was marked stale; NULL: live (or not marked yet)
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),  -- last claim
   PRIMARY KEY (tenant_id, document_id, incarnation, version)
 ) WITHOUT ROWID;
+
+CREATE INDEX vector_sets_stale ON vector_sets (stale_at) WHERE stale_at IS NOT NULL;
 
 -- Vectors written before this migration: one set per (document, version) that has chunk rows.
 INSERT INTO vector_sets (tenant_id, document_id, incarnation, version, count)

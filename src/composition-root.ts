@@ -156,7 +156,10 @@ export async function createAdapters(env: Env): Promise<Adapters> {
       ? rawGenerator
       : new ResilientGenerator(rawGenerator, { breaker: generatorBreaker, policy: { ...attempts, firstEventTimeoutMs: resilience.firstTokenTimeoutMs } });
   const rewriter =
-    config.generator.kind === "extractive" ? undefined : new ResilientGenerator(rawGenerator, { breaker: generatorBreaker, policy: queryRewriteGenerationPolicy });
+    config.generator.kind === "extractive"
+      ? undefined
+      : // Its own breaker: the rewrite's tight budget must not trip the answer's breaker on a slow but healthy model.
+        new ResilientGenerator(rawGenerator, { breaker: breaker(config.generator.kind, `${config.generator.model}#rewrite`), policy: queryRewriteGenerationPolicy });
   const guard = createIndexGuard({ key: indexKey, store, embedder, vectors, prepare });
   const reranker =
     config.rerank.model && ai
@@ -189,7 +192,18 @@ export async function createServices(env: Env): Promise<Services> {
   const adapters = await createAdapters(env);
   const { mode, config, log, store, tenants, queue, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader } = adapters;
   const settings = new IndexSettings(store, { fusion: config.fusion, rerank: config.rerank });
-  const search = new SearchService({ store, embedder, vectors, guard, settings, reranker, maxTopK: config.searchMaxTopK, log, metrics });
+  const search = new SearchService({
+    store,
+    embedder,
+    vectors,
+    guard,
+    settings,
+    reranker,
+    maxTopK: config.searchMaxTopK,
+    vectorQueryTimeoutMs: config.resilience.vectorQueryTimeoutMs,
+    log,
+    metrics,
+  });
   return {
     health: new HealthService({ mode, guard, embedderModel: embedder.model, generatorModel: generator.model, log }),
     documents: new DocumentService({

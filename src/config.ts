@@ -48,6 +48,7 @@ export interface ResilienceConfig {
   documentEmbeddingTimeoutMs: number | undefined;
   rerankTimeoutMs: number | undefined;
   firstTokenTimeoutMs: number | undefined;
+  vectorQueryTimeoutMs: number | undefined;
 }
 
 export interface AppConfig {
@@ -109,6 +110,7 @@ export interface ConfigSource {
   EMBEDDING_QUERY_TIMEOUT_MS?: string;
   RERANK_TIMEOUT_MS?: string;
   GENERATION_FIRST_TOKEN_TIMEOUT_MS?: string;
+  VECTOR_QUERY_TIMEOUT_MS?: string;
   LOG_LEVEL?: string;
   RERANK_MODEL?: string;
   RERANK_BY_DEFAULT?: string;
@@ -218,6 +220,7 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     documentEmbeddingTimeoutMs: localDefault(300_000),
     rerankTimeoutMs: timeout("RERANK_TIMEOUT_MS") ?? localDefault(30_000),
     firstTokenTimeoutMs: timeout("GENERATION_FIRST_TOKEN_TIMEOUT_MS"),
+    vectorQueryTimeoutMs: timeout("VECTOR_QUERY_TIMEOUT_MS") ?? localDefault(30_000),
   };
 
   const logLevel = value("LOG_LEVEL") ?? "info";

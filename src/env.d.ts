@@ -55,6 +55,8 @@ declare namespace Cloudflare {
     RERANK_TIMEOUT_MS?: string;
     /** Time to the generator's first token before the attempt is given up (default 20000 ms). */
     GENERATION_FIRST_TOKEN_TIMEOUT_MS?: string;
+    /** Time the vector index may take to answer a query before the vector leg counts as unavailable (default 5000 ms). */
+    VECTOR_QUERY_TIMEOUT_MS?: string;
     /** info (default), warn, error or silent. */
     LOG_LEVEL?: string;
     /** OTLP/HTTP collector base URL (e.g. http://localhost:4318): each request's and queue batch's spans are posted as JSON to `<base>/v1/traces`. */

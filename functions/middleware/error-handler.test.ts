@@ -22,7 +22,13 @@ const app = new Hono<AppEnv>()
       throw new Error("reading a setting failed", { cause: error });
     }
   })
-  .get("/bad-column", async (c) => c.json(await env.DB.prepare("SELECT column_that_does_not_exist FROM documents").all()))
+  // The real D1 error for a column a pending migration would add (code deployed before `ALTER TABLE`).
+  .get("/pending-column", async (c) => c.json(await env.DB.prepare("SELECT column_of_a_pending_migration FROM documents").all()))
+  .get("/pending-column-insert", async (c) => c.json(await env.DB.prepare("INSERT INTO index_settings (key, value, column_of_a_pending_migration) VALUES ('k', 'v', 1)").run()))
+  .get("/bad-sql", async (c) => c.json(await env.DB.prepare("SELECT FROM WHERE").all()))
+  .get("/unavailable", () => {
+    throw new AppError("UPSTREAM_UNAVAILABLE", "the embedding model is unavailable; try again later");
+  })
   .post("/unauthorized", () => {
     throw new AppError("UNAUTHORIZED", "send the API key");
   })
@@ -33,18 +39,18 @@ const app = new Hono<AppEnv>()
   .notFound(handleNotFound);
 
 describe("a database without its tables", () => {
-  it.each(["/pending-migration", "/pending-migration-wrapped"])("answers 503 NOT_READY with Retry-After, not 500 (%s)", async (path) => {
+  it.each(["/pending-migration", "/pending-migration-wrapped", "/pending-column", "/pending-column-insert"])("answers 503 NOT_READY with Retry-After, not 500 (%s)", async (path) => {
     const response = await app.request(`http://edge-rag.test${path}`);
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe(String(notReadyRetryAfterSeconds));
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("NOT_READY");
     // Nothing of the SQL error reaches the client.
-    expect(JSON.stringify(body)).not.toMatch(/table_of_a_pending_migration|SQLITE|D1_ERROR/);
+    expect(JSON.stringify(body)).not.toMatch(/of_a_pending_migration|SQLITE|D1_ERROR/);
   });
 
   it("leaves other database errors a plain 500", async () => {
-    const response = await app.request("http://edge-rag.test/bad-column");
+    const response = await app.request("http://edge-rag.test/bad-sql");
     expect(response.status).toBe(500);
     expect(response.headers.has("retry-after")).toBe(false);
     expect(await response.json()).toEqual({ error: { code: "INTERNAL", message: "internal error" } });
@@ -59,7 +65,13 @@ describe("an AppError that says when to retry", () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UPSTREAM_UNAVAILABLE");
   });
 
-  it("sends none when it does not", async () => {
+  it("sends a default for a 503 that does not say", async () => {
+    const response = await app.request("http://edge-rag.test/unavailable");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+  });
+
+  it("sends none for other errors", async () => {
     const response = await app.request("http://edge-rag.test/unauthorized", { method: "POST" });
     expect(response.status).toBe(401);
     expect(response.headers.has("retry-after")).toBe(false);

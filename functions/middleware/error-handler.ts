@@ -21,8 +21,13 @@ const unhandled = createConsoleLogger("error");
 /** Retry-After (seconds) of a NOT_READY answer. */
 export const notReadyRetryAfterSeconds = 5;
 
+/** Retry-After of a 503 or 429 whose error does not say: come back shortly. */
+export const defaultRetryAfterSeconds = { 503: 5, 429: 1 } as const;
+
 export function errorResponse(c: Context, error: AppError): Response {
-  if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
+  const fallback = error.status === 503 || error.status === 429 ? defaultRetryAfterSeconds[error.status] : undefined;
+  const retryAfter = error.retryAfterSeconds ?? fallback;
+  if (retryAfter !== undefined) c.header("Retry-After", String(Math.max(0, Math.ceil(retryAfter))));
   return c.json(error.toJSON(), error.status as 400);
 }
 
@@ -32,7 +37,7 @@ export const handleError: ErrorHandler<AppEnv> = async (error, c) => {
   if (error instanceof HTTPException && error.status < 500) {
     return c.json({ error: { code: "BAD_REQUEST", message: error.message || "bad request" } }, error.status);
   }
-  if (isMissingTable(error)) {
+  if (isSchemaBehind(error)) {
     unhandled.error("http.not_ready", { method: c.req.method, path: c.req.path, error: String(error), hint: "apply the D1 migrations (migrations/)" });
     return errorResponse(
       c,
@@ -48,10 +53,14 @@ export const handleNotFound: NotFoundHandler<AppEnv> = async (c) => {
   return c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
 };
 
-/** A D1 (SQLite) "no such table" error, here or anywhere down its `cause` chain. */
-function isMissingTable(error: unknown): boolean {
+/**
+ * A D1 (SQLite) error saying the schema is behind the code — a missing table
+ * ("no such table") or column ("no such column", "table … has no column
+ * named …") — here or anywhere down its `cause` chain: migrations pending.
+ */
+function isSchemaBehind(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
-    if (/\bno such table\b/i.test(current.message)) return true;
+    if (/\bno such (table|column)\b|\bhas no column named\b/i.test(current.message)) return true;
   }
   return false;
 }

@@ -1,6 +1,7 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, ingest, waitForDocument } from "../../test/helpers.js";
+import worker from "../../src/worker.js";
+import { api, apiKey, ingest, waitForDocument } from "../../test/helpers.js";
 import { billingGuide, officeHours } from "../demo/sample-docs.js";
 
 describe("authentication", () => {
@@ -221,5 +222,82 @@ describe("GET /v1/index/stats", () => {
     expect(documents.ready).toBeGreaterThan(0);
     const row = await env.DB.prepare("SELECT SUM(chunk_count) AS n FROM documents WHERE status = 'ready'").first<{ n: number }>();
     expect(chunks).toBe(row!.n);
+  });
+});
+
+describe("dead-letter replay", () => {
+  /** A document the queue gave up on, as the dead-letter consumer leaves it. */
+  async function failedDocument(id: string, content: string): Promise<void> {
+    await env.DB.prepare(
+      "INSERT INTO documents (tenant_id, id, format, content, content_hash, version, status, error, incarnation) VALUES ('default', ?, 'text', ?, ?, 1, 'failed', 'gave up after repeated failures: attempt 6 failed: the embedding model is unavailable; try again later', ?)",
+    )
+      .bind(id, content, `hash-${id}`, `inc-${id}`)
+      .run();
+  }
+
+  it("POST /v1/documents/:id/retry queues a failed document again, and it gets indexed", async () => {
+    await failedDocument("replay-one", "Replayed documents about manatees come back.");
+    const response = await api("POST", "/v1/documents/replay-one/retry");
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    expect(response.body).toEqual({ id: "replay-one", status: "queued", version: 1 });
+    const doc = await waitForDocument("replay-one");
+    expect(doc).toMatchObject({ status: "ready", indexed_version: 1 });
+    expect(doc.error).toBeUndefined();
+    expect(doc.chunks).toBeGreaterThan(0);
+  });
+
+  it("answers 409 for a ready document and 404 for an unknown one", async () => {
+    await ingest([{ id: "replay-ready", content: "Already indexed text about dugongs." }]);
+    const ready = await api("POST", "/v1/documents/replay-ready/retry");
+    expect(ready.status).toBe(409);
+    expect(ready.body.error.code).toBe("CONFLICT");
+    const unknown = await api("POST", "/v1/documents/no-such-document/retry");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe("NOT_FOUND");
+  });
+
+  it("POST /v1/documents/retry-failed re-queues every failed document of the tenant (admin only)", async () => {
+    await failedDocument("replay-bulk-1", "Bulk replay: narwhals live in the Arctic.");
+    await failedDocument("replay-bulk-2", "Bulk replay: belugas are white whales.");
+    const { key: queryKey } = (await api("POST", "/v1/keys", { scopes: ["query"] })).body as { key: string };
+    const forbidden = await api("POST", "/v1/documents/retry-failed", undefined, { headers: { authorization: `Bearer ${queryKey}` } });
+    expect(forbidden.status).toBe(403);
+
+    const response = await api("POST", "/v1/documents/retry-failed");
+    expect(response.status).toBe(202);
+    expect(response.body.remaining).toBe(false);
+    expect(response.body.requeued).toBeGreaterThanOrEqual(2);
+    for (const id of ["replay-bulk-1", "replay-bulk-2"]) expect(await waitForDocument(id)).toMatchObject({ status: "ready" });
+    const again = await api("POST", "/v1/documents/retry-failed");
+    expect(again.body).toEqual({ requeued: 0, remaining: false });
+  });
+});
+
+describe("back-pressure", () => {
+  async function postWith(vars: Record<string, string>, tenant: string, path: string, body: unknown) {
+    const response = await worker.fetch(
+      new Request(`http://edge-rag.test${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "x-tenant-id": tenant },
+        body: JSON.stringify(body),
+      }),
+      { ...env, ...vars },
+      createExecutionContext(),
+    );
+    return { status: response.status, headers: response.headers, body: await response.json<any>() };
+  }
+
+  it("answers 429 INGEST_BACKLOG_FULL with Retry-After past the tenant's backlog bound, storing nothing", async () => {
+    // A tenant of its own: nothing else in its backlog.
+    const tenant = (await api("POST", "/v1/tenants", { name: "Backlog" })).body.id as string;
+    const vars = { INGEST_MAX_BACKLOG: "2", INGEST_BACKLOG_RETRY_AFTER_SECONDS: "45" };
+    const documents = [1, 2, 3].map((n) => ({ id: `backlog-${n}`, content: `Backlog document ${n}.` }));
+    const refused = await postWith(vars, tenant, "/v1/documents/batch", { documents });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("INGEST_BACKLOG_FULL");
+    expect(refused.headers.get("retry-after")).toBe("45");
+    expect((await api("GET", "/v1/documents/backlog-1", undefined, { headers: { "x-tenant-id": tenant } })).status).toBe(404);
+    // Within the bound it is accepted.
+    expect((await postWith(vars, tenant, "/v1/documents/batch", { documents: documents.slice(0, 2) })).status).toBe(202);
   });
 });

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { countFindings, formatReport, runCheck } from "./consistency-client.js";
 import { startLocalServer, type LocalServer } from "./local-server.js";
 
@@ -51,11 +51,13 @@ beforeAll(async () => {
       { id: "beta", content: "Beta is about bison." },
     ],
   });
-  for (let i = 0; i < 600; i++) {
-    const docs = await api("GET", "/v1/documents");
-    if (docs.documents.length === 2 && docs.documents.every((doc: { status: string }) => doc.status === "ready")) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await vi.waitUntil(
+    async () => {
+      const docs = await api("GET", "/v1/documents");
+      return docs.documents.length === 2 && docs.documents.every((doc: { status: string }) => doc.status === "ready");
+    },
+    { timeout: 60_000, interval: 100 },
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -60,7 +60,9 @@ export interface ConsistencyStore {
   deleteOrphanRows(orphan: OrphanRows): Promise<number>;
   /** Puts a document back to queued (its active version stays searchable) so its current version is indexed again. */
   requeueForRepair(ref: VersionRef): Promise<boolean>;
-  /** Deletes every row of one (document, version) (to rebuild it from scratch). */
-  deleteVersionRows(ref: VersionRef): Promise<number>;
+  /** Deletes the rows at (version `ref`, `seq`) other than `keepId` (the id that belongs there). */
+  deleteDuplicateRows(ref: VersionRef, seq: number, keepId: string): Promise<number>;
+  /** Marks stale sets that nobody marked, so the sweeper's reaping finds them. */
+  markStale(sets: VectorSet[]): Promise<void>;
   rebuildKeywordIndex(): Promise<void>;
 }

@@ -67,6 +67,10 @@ export interface VectorSet {
   count: number;
   /** Bumped before every upsert; a set is dropped only if this is unchanged since it was read. */
   writes: number;
+  /** `writes` when its ids were last deleted (null: never): equal means nothing to delete again until the next claim. */
+  purgedWrites: number | null;
+  /** Its last claim (ISO time). */
+  claimedAt: string;
 }
 
 /** A document left queued or processing, to be queued again. */
@@ -149,17 +153,25 @@ export interface DocumentStore {
    */
   activateVersion(ref: VersionRef, chunkCount: number): Promise<{ activated: boolean }>;
 
-  /** Vector sets that are no longer needed (not the active or current version of a live document), oldest first. */
-  staleVectorSets(scope: { tenantId?: string; documentId?: string }, limit: number): Promise<VectorSet[]>;
+  /**
+   * Stale vector sets (not the active or current version of a live
+   * document) with work left: ids not deleted since the last claim, or a
+   * lease that ran out (`claimedBefore`, ISO time). Within a document every
+   * stale set is considered; beyond one, only sets marked stale by the step
+   * that made them so — unless `includeUnmarked` (a full audit).
+   */
+  staleVectorSets(scope: { tenantId?: string; documentId?: string }, limit: number, options: { claimedBefore: string; includeUnmarked?: boolean }): Promise<VectorSet[]>;
+  /** The vector set of one version, if recorded, and whether it is live (the active or current version). */
+  vectorSet(ref: VersionRef): Promise<(VectorSet & { live: boolean }) | null>;
+  /** Records that the set's ids were deleted after its claim `set.writes` (no-op if it was claimed again since). */
+  markVectorSetPurged(set: VectorSet): Promise<void>;
   /** Whether `ref` is still the document's current version (same incarnation). */
   isCurrent(ref: VersionRef): Promise<boolean>;
   /**
    * After the set's vectors were deleted: removes its leftover chunk rows (if
-   * stale) and the set itself — only if it is stale, nobody bumped it since it
-   * was read, and its last claim is older than `claimedBefore` (ISO time): a
-   * job that claimed it may still be about to upsert until its lease runs
-   * out, so until then the set stays and its ids are deleted again by later
-   * passes.
+   * stale) and the set itself — only if it is stale, nobody claimed it since
+   * it was read, and its last claim is older than `claimedBefore` (ISO time):
+   * a job that claimed it may still upsert its ids until its lease runs out.
    */
   dropVectorSet(set: VectorSet, claimedBefore: string): Promise<boolean>;
 

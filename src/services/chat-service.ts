@@ -25,11 +25,10 @@ import { reciprocalRankFusion } from "../core/search/reciprocal-rank-fusion.js";
 import { errorLabel, type SpanRecorder } from "../core/observability/span-recorder.js";
 import { noopMetrics, type Metrics } from "../ports/metrics.js";
 import type { QueryRewriter } from "./query-rewriter.js";
-import type { SearchMode, SearchRequest, SearchResponse, SearchService, SearchTimings } from "./search-service.js";
+import type { Degradation, SearchMode, SearchRequest, SearchResponse, SearchService, SearchTimings } from "./search-service.js";
 import { elapsedMs } from "./timing.js";
 import { boundRetrievalQuery } from "../core/search/retrieval-query.js";
 import { isProviderUnavailable } from "../core/resilience/provider-errors.js";
-import type { Degradation } from "./search-service.js";
 import type { Logger } from "./logger.js";
 
 export interface ChatRequest {

@@ -22,11 +22,10 @@
  * document part is paged (`cursor`); the rest runs on the first page.
  */
 import type { ConsistencyStore } from "../ports/consistency-store.js";
-import type { VersionRef } from "../ports/document-store.js";
+import type { DocumentStore, VersionRef } from "../ports/document-store.js";
 import type { IngestQueue } from "../ports/ingest-queue.js";
-import type { DocumentStore } from "../ports/document-store.js";
 import type { VectorIndex } from "../ports/vector-index.js";
-import { chunkIdPrefix, chunkIds } from "../core/document-identity.js";
+import { chunkId, chunkIdPrefix, chunkIds } from "../core/document-identity.js";
 import { ingestMessage } from "./document-service.js";
 import { VectorSetReaper } from "./ingest/vector-set-reaper.js";
 import type { Logger } from "./logger.js";
@@ -45,6 +44,8 @@ export interface ConsistencyReport {
   /** What this page looked at. */
   checked: { vector_sets: number; vectors: number };
   findings: Finding[];
+  /** True when this page stopped at its budget of vector lookups (`next_cursor` continues it). */
+  truncated: boolean;
   /** Pass it back to check the next page of documents; null when done. */
   next_cursor: string | null;
 }
@@ -64,11 +65,17 @@ export interface ConsistencyOptions {
   cursor?: string;
   /** Active vector sets checked per page (default 200). */
   pageSize?: number;
+  /** The operator may repair what is shared by every tenant (the keyword index). */
+  operator?: boolean;
+  /** Vector-index lookups (getByIds calls) one call may make (default 400: Workers' subrequest limits). */
+  lookupBudget?: number;
 }
 
 /** Ids per getByIds call (conservative for Vectorize). */
 const idsPerLookup = 20;
 const findingsPerKind = 1000;
+/** Far enough ahead that every stale set counts, whatever its lease. */
+const everyStaleSet = "9999-12-31T00:00:00.000Z";
 
 export class ConsistencyService {
   private readonly reaper: VectorSetReaper;
@@ -89,8 +96,10 @@ export class ConsistencyService {
     const repair = options.repair ?? false;
     const findings: Finding[] = [];
     const requeue = new Map<string, VersionRef>();
+    const lookups = { left: options.lookupBudget ?? 400 };
     let checkedSets = 0;
     let checkedVectors = 0;
+    let truncated = false;
     const { consistency } = this.deps;
 
     if (options.cursor === undefined) {
@@ -114,43 +123,59 @@ export class ConsistencyService {
       for (const duplicate of await consistency.duplicateRows(tenantId, findingsPerKind)) {
         let repaired = false;
         if (repair) {
+          // Keep the row whose id belongs at that position; the others go.
           const doc = await this.deps.store.getDocument(tenantId, duplicate.documentId);
-          if (doc && doc.version === duplicate.version) {
-            const ref = { tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation };
-            await consistency.deleteVersionRows(ref);
-            requeue.set(doc.id, ref);
-            repaired = true;
+          if (doc) {
+            const ref = { tenantId, documentId: doc.id, version: duplicate.version, incarnation: doc.incarnation };
+            const keep = chunkId(await chunkIdPrefix(tenantId, doc.id, doc.incarnation), duplicate.version, duplicate.seq);
+            repaired = (await consistency.deleteDuplicateRows(ref, duplicate.seq, keep)) > 0;
           }
         }
         findings.push({ kind: "duplicate_rows", document_id: duplicate.documentId, version: duplicate.version, seq: duplicate.seq, rows: duplicate.rows, repaired });
       }
       const keyword = await consistency.keywordIndexCounts(tenantId);
       if (keyword.rows !== keyword.indexed) {
-        if (repair) await consistency.rebuildKeywordIndex();
-        findings.push({ kind: "keyword_index_mismatch", rows: keyword.rows, indexed: keyword.indexed, repaired: repair });
+        // The keyword index is shared by every tenant: only the operator rebuilds it.
+        const repaired = repair && options.operator === true;
+        if (repaired) await consistency.rebuildKeywordIndex();
+        findings.push({ kind: "keyword_index_mismatch", rows: keyword.rows, indexed: keyword.indexed, repaired });
       }
       for (const ref of await consistency.activeVersionsWithoutSet(tenantId, findingsPerKind)) {
         const current = await this.currentRef(ref);
         if (repair && current) requeue.set(ref.documentId, current);
         findings.push({ kind: "unaccounted_version", document_id: ref.documentId, version: ref.version, repaired: repair && current !== null });
       }
-      for (const set of await this.deps.store.staleVectorSets({ tenantId }, findingsPerKind)) {
+      // Every stale set, marked or not, whatever its lease: are its vectors still in the index?
+      const stale = await this.deps.store.staleVectorSets({ tenantId }, findingsPerKind, { claimedBefore: everyStaleSet, includeUnmarked: true });
+      for (const set of stale) {
+        const present = await this.presentIds(set.ref, set.count, lookups);
+        if (present === null) {
+          truncated = true;
+          break;
+        }
         checkedSets += 1;
-        const present = await this.presentIds(set.ref, set.count);
         checkedVectors += set.count;
-        if (present === 0 && !repair) continue; // nothing left in the index; the set row alone is harmless
-        findings.push({ kind: "stale_vectors", document_id: set.ref.documentId, version: set.ref.version, vectors: present, repaired: repair });
+        if (present > 0) findings.push({ kind: "stale_vectors", document_id: set.ref.documentId, version: set.ref.version, vectors: present, repaired: repair });
       }
-      if (repair) {
-        for (let pass = 0; pass < 20; pass++) if (!(await this.reaper.reap({ tenantId })).more) break;
+      if (repair && stale.length > 0) {
+        await consistency.markStale(stale);
+        for (let pass = 0; pass < 5; pass++) if (!(await this.reaper.reap({ tenantId }, { includeUnmarked: true })).more) break;
       }
     }
 
     const page = await consistency.activeVectorSets(tenantId, { after: options.cursor, limit: options.pageSize ?? 200 });
-    for (const set of page.sets) {
+    let nextCursor = page.nextCursor;
+    for (const [index, set] of page.sets.entries()) {
+      // The first set of a page is always checked (even past the budget), so every page makes progress.
+      const present = await this.presentIds(set.ref, set.count, lookups, index === 0);
+      if (present === null) {
+        // Out of lookups: the next page starts with this set.
+        truncated = true;
+        nextCursor = page.sets[index - 1]!.ref.documentId;
+        break;
+      }
       checkedSets += 1;
       checkedVectors += set.count;
-      const present = await this.presentIds(set.ref, set.count);
       if (present === set.count) continue;
       const current = await this.currentRef(set.ref);
       if (repair && current) requeue.set(set.ref.documentId, current);
@@ -164,7 +189,7 @@ export class ConsistencyService {
       await this.deps.queue.send(queued.map(ingestMessage));
     }
     if (findings.length > 0) this.deps.log.warn("consistency.findings", { tenant_id: tenantId, findings: findings.length, repair });
-    return { tenant_id: tenantId, checked: { vector_sets: checkedSets, vectors: checkedVectors }, findings, next_cursor: page.nextCursor };
+    return { tenant_id: tenantId, checked: { vector_sets: checkedSets, vectors: checkedVectors }, findings, truncated, next_cursor: nextCursor };
   }
 
   /** Index-wide: does the vector index hold vectors that no set accounts for? */
@@ -187,8 +212,11 @@ export class ConsistencyService {
     return { tenantId: doc.tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation };
   }
 
-  /** How many of a set's ids are in the vector index. */
-  private async presentIds(ref: VersionRef, count: number): Promise<number> {
+  /** How many of a set's ids are in the vector index; null when the lookup budget cannot cover the set. */
+  private async presentIds(ref: VersionRef, count: number, lookups: { left: number }, force = false): Promise<number | null> {
+    const calls = Math.ceil(count / idsPerLookup);
+    if (calls > lookups.left && !force) return null;
+    lookups.left = Math.max(0, lookups.left - calls);
     const ids = chunkIds(await chunkIdPrefix(ref.tenantId, ref.documentId, ref.incarnation), ref.version, count);
     let present = 0;
     for (let start = 0; start < ids.length; start += idsPerLookup) {

@@ -119,15 +119,17 @@ export class DocumentService {
    * message (harmless if the old one still exists). A ready one is a 409.
    */
   async retry(tenantId: string, id: string): Promise<{ id: string; status: "queued"; version: number }> {
-    const doc = await this.get(tenantId, id);
-    if (doc.status === "ready") throw new AppError("CONFLICT", `document "${id}" is already indexed (version ${doc.version})`);
-    const ref: VersionRef = { tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation };
-    if (doc.status === "failed") {
-      const [requeued] = await this.deps.store.requeueFailed(tenantId, { ids: [id], limit: 1 });
-      if (!requeued) return this.retry(tenantId, id); // changed meanwhile: decide again
+    // A document that changes between the read and the re-queue is read again (a few times at most).
+    for (let tries = 0; tries < 3; tries++) {
+      const doc = await this.get(tenantId, id);
+      if (doc.status === "ready") throw new AppError("CONFLICT", `document "${id}" is already indexed (version ${doc.version})`);
+      let ref: VersionRef | undefined = { tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation };
+      if (doc.status === "failed") [ref] = await this.deps.store.requeueFailed(tenantId, { ids: [id], limit: 1 });
+      if (!ref) continue;
+      await this.enqueue(tenantId, [ingestMessage(ref)]);
+      return { id, status: "queued", version: ref.version };
     }
-    await this.enqueue(tenantId, [ingestMessage(ref)]);
-    return { id: doc.id, status: "queued", version: doc.version };
+    throw new AppError("CONFLICT", `document "${id}" keeps changing; retry the request`);
   }
 
   /** Re-queues up to `bulkRetryLimit` of the tenant's failed documents; `remaining` says whether to call again. */

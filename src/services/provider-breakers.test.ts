@@ -23,8 +23,11 @@ describe("ProviderBreakerRegistry", () => {
     breaker.tryAcquire()!.failure();
     expect(changes).toEqual([{ breaker: "openai:m", from: "closed", to: "open", retryAfterMs: 2_000 }]);
     expect(registry.snapshot()).toEqual([{ name: "openai:m", state: "open", retryAfterMs: 2_000 }]);
-    // Later options do not change an existing breaker.
-    expect(registry.get("openai", "m", { failureThreshold: 50 })).toBe(breaker);
+    // The same options find it again; other options (configuration that differs between requests) get a breaker of their own.
+    expect(registry.get("openai", "m")).toBe(breaker);
+    const other = registry.get("openai", "m", { failureThreshold: 50 });
+    expect(other).not.toBe(breaker);
+    expect(other.state).toBe("closed");
   });
 
   it("forgets its breakers on reset", () => {

@@ -9,8 +9,10 @@
  * enough to stop one isolate from hammering a failing provider and to fail
  * its requests fast; it is not a global view.
  *
- * Options apply when a breaker is first created; later `get`s for the same
- * key return the existing breaker unchanged.
+ * Options apply when a breaker is created; later `get`s for the same
+ * provider and the same options return it. (Other options — only ever seen
+ * when configuration differs between requests, as in tests — get a breaker
+ * of their own.)
  */
 import { CircuitBreaker, type BreakerState, type BreakerStateChange, type CircuitBreakerOptions } from "../core/resilience/circuit-breaker.js";
 
@@ -36,7 +38,8 @@ export class ProviderBreakerRegistry {
   /** The breaker of `kind` (e.g. "workers-ai", "openai") + `model`, created on first use. */
   get(kind: string, model: string, options: ProviderBreakerOptions = {}): CircuitBreaker {
     const name = providerKey(kind, model);
-    let breaker = this.breakers.get(name);
+    const key = `${name}\u0000${JSON.stringify(options)}`;
+    let breaker = this.breakers.get(key);
     if (!breaker) {
       breaker = new CircuitBreaker({
         ...this.defaults,
@@ -44,7 +47,7 @@ export class ProviderBreakerRegistry {
         name,
         onStateChange: (change) => this.onStateChange?.(change),
       });
-      this.breakers.set(name, breaker);
+      this.breakers.set(key, breaker);
     }
     return breaker;
   }

@@ -38,6 +38,26 @@ import { isProviderUnavailable } from "../core/resilience/provider-errors.js";
 /** A provider that is down, throttled, timing out or behind an open breaker: worth degrading around, not failing. */
 const providerUnavailable = isProviderUnavailable;
 
+/** Default time limit of a vector index query. */
+export const defaultVectorQueryTimeoutMs = 5_000;
+
+class VectorQueryTimeout extends Error {
+  override name = "TimeoutError";
+}
+
+/** `promise`, or a VectorQueryTimeout after `ms` (the query itself is left to finish on its own). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new VectorQueryTimeout(`the vector index did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -119,6 +139,8 @@ export class SearchService {
       columnWeights?: ColumnWeights;
       /** Largest top_k a search may ask for (SEARCH_MAX_TOP_K). */
       maxTopK?: number;
+      /** How long the vector index may take to answer before the leg counts as unavailable. */
+      vectorQueryTimeoutMs?: number;
       /** Queries by mode (default: recorded nowhere). */
       metrics?: Metrics;
     },
@@ -215,16 +237,19 @@ export class SearchService {
     const { matches, chunks } = await stage(request, "vector", async (span) => {
       let matches: VectorizeMatch[];
       try {
-        ({ matches } = await this.deps.vectors.query(vector, {
+        const query = this.deps.vectors.query(vector, {
           topK: limit,
           namespace: request.tenantId,
           returnMetadata: "none",
           returnValues: false,
           ...(request.filter ? { filter: request.filter } : {}),
-        }));
+        });
+        ({ matches } = await withTimeout(query, this.deps.vectorQueryTimeoutMs ?? defaultVectorQueryTimeoutMs));
       } catch (error) {
-        // A passing failure of the index (5xx, network) is the provider being unavailable; anything else stays an error.
-        if (classifyFailure(error).retryable) throw new AppError("UPSTREAM_UNAVAILABLE", "the vector index is unavailable", { cause: error });
+        // A passing failure of the index (5xx, network, no answer in time) is the provider being unavailable; anything else stays an error.
+        if (error instanceof VectorQueryTimeout || classifyFailure(error).retryable) {
+          throw new AppError("UPSTREAM_UNAVAILABLE", "the vector index is unavailable", { cause: error });
+        }
         throw error;
       }
       // The D1 join decides visibility: vectors of deleted documents or of

@@ -124,3 +124,23 @@ describe("chat with the language model down", () => {
     expect(response.body.notices).toEqual([{ code: "GENERATOR_UNAVAILABLE", message: expect.any(String) }]);
   });
 });
+
+describe("a very long chat question", () => {
+  it("is answered, and retrieval reads a bounded query (head and tail)", async () => {
+    const question = `Wombats ${"background detail that goes on and on. ".repeat(800)}How do wombats mark territory?`;
+    expect(question.length).toBeGreaterThan(30_000);
+    // A search at the same time is not held up by it.
+    const [chat, search] = await Promise.all([
+      api("POST", "/v1/chat", { messages: [{ role: "user", content: question }], stream: false }),
+      api("POST", "/v1/search", { query: "echidnas spines" }),
+    ]);
+    expect(chat.status, JSON.stringify(chat.body).slice(0, 300)).toBe(200);
+    expect(chat.body.retrieval_queries).toHaveLength(1);
+    expect(chat.body.retrieval_queries[0].length).toBeLessThanOrEqual(4096);
+    expect(chat.body.retrieval_queries[0]).toMatch(/^Wombats /);
+    expect(chat.body.retrieval_queries[0]).toMatch(/How do wombats mark territory\?$/);
+    expect(chat.body.sources.map((source: { document_id: string }) => source.document_id)).toContain("wombats");
+    expect(search.status).toBe(200);
+    expect(search.body.results.map((result: { document_id: string }) => result.document_id)).toContain("echidnas");
+  });
+});

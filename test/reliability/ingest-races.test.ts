@@ -4,6 +4,7 @@
  * the real D1, vector index and services. Every test ends with the
  * consistency check finding nothing.
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createRig, deliver, documentRow, expectConsistent, Gate, pauseAt, rowsOf, submit, vectorIdsOf, type Rig } from "./harness.js";
 
@@ -102,6 +103,21 @@ describe("delete, then re-create the same id", () => {
     await expectConsistent(rig);
   });
 
+  it("a purge message from before incarnations spares the live vectors of a document re-created by that older code", async () => {
+    const rig = await createRig(vars);
+    // Older code re-created the document under the same id: no incarnation, so the same (legacy) ids.
+    await env.DB.prepare(
+      "INSERT INTO documents (tenant_id, id, format, content, content_hash, version, status) VALUES ('default', 'legacy-reborn', 'text', 'Kiwis are flightless birds.', 'h', 1, 'queued')",
+    ).run();
+    await deliver(rig.processor(), [{ kind: "ingest", tenant_id: "default", document_id: "legacy-reborn", version: 1 }]);
+    const live = (await rowsOf("legacy-reborn")).map((row) => row.id);
+    expect(live.length).toBeGreaterThan(0);
+    // The old incarnation's purge, naming the same ids, arrives late.
+    await deliver(rig.processor(), [{ kind: "purge-vectors", tenant_id: "default", document_id: "legacy-reborn", ids: [...live, "legacy-stray:1:9"] }]);
+    await expectVectorsMatchRows(rig, "legacy-reborn");
+    await expectConsistent(rig);
+  });
+
   it("a job of the deleted incarnation still in flight writes nothing under the new one", async () => {
     const rig = await createRig(vars);
     const [old] = await submit(rig, "default", [{ id: "reborn-inflight", content: "Okapis have striped legs and blue tongues." }]);
@@ -166,6 +182,25 @@ describe("the same message twice at once", () => {
     expect(doc).toMatchObject({ status: "ready", active_version: 1 });
     expect((await rowsOf("twice")).length).toBe(doc!.chunk_count);
     await expectVectorsMatchRows(rig, "twice");
+    await expectConsistent(rig);
+  });
+
+  it("a duplicate that loses to a newer version while its own version is still the active one leaves that version's vectors", async () => {
+    const rig = await createRig(vars);
+    const [v1] = await submit(rig, "default", [{ id: "twice-then-newer", content: "Shoebills stand still for hours." }]);
+    const gate = new Gate();
+    // The duplicate waits before claiming its set; the other delivery activates v1 meanwhile, then v2 is posted.
+    const duplicate = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "claimVectorSet", gate) }), [v1!]);
+    await gate.reached;
+    expect(await deliver(rig.processor(), [v1!])).toEqual([{ action: "ack" }]);
+    const [v2] = await submit(rig, "default", [{ id: "twice-then-newer", content: "Shoebills eat lungfish." }]);
+    gate.release();
+    expect(await duplicate).toEqual([{ action: "ack" }]);
+    // v1 is still what searches see until v2 is indexed: its vectors must all be there.
+    expect(await documentRow("twice-then-newer")).toMatchObject({ version: 2, active_version: 1 });
+    await expectVectorsMatchRows(rig, "twice-then-newer");
+    expect(await deliver(rig.processor(), [v2!])).toEqual([{ action: "ack" }]);
+    await expectVectorsMatchRows(rig, "twice-then-newer");
     await expectConsistent(rig);
   });
 

@@ -6,11 +6,7 @@
 import type { ConsistencyStore, DuplicateRows, LiveSetsPage, OrphanRows, StatusMismatch } from "../../ports/consistency-store.js";
 import type { VectorSet, VersionRef } from "../../ports/document-store.js";
 
-const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
-/** For a vector set `s`: its document (same incarnation) has it as the current or the active version. */
-const liveSetSql =
-  "EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = s.tenant_id AND d.id = s.document_id AND d.incarnation = s.incarnation AND (d.version = s.version OR d.active_version = s.version))";
+import { liveSetSql, now } from "./d1-version-rules.js";
 
 export class D1ConsistencyStore implements ConsistencyStore {
   constructor(private readonly db: D1Database) {}
@@ -79,16 +75,18 @@ export class D1ConsistencyStore implements ConsistencyStore {
   async activeVectorSets(tenantId: string, options: { after?: string; limit: number }): Promise<LiveSetsPage> {
     const { results } = await this.db
       .prepare(
-        `SELECT s.tenant_id, s.document_id, s.incarnation, s.version, s.count, s.writes FROM vector_sets s
+        `SELECT s.tenant_id, s.document_id, s.incarnation, s.version, s.count, s.writes, s.purged_writes, s.updated_at FROM vector_sets s
          JOIN documents d ON d.tenant_id = s.tenant_id AND d.id = s.document_id AND d.incarnation = s.incarnation AND d.active_version = s.version
          WHERE s.tenant_id = ? AND s.document_id > ? ORDER BY s.document_id LIMIT ?`,
       )
       .bind(tenantId, options.after ?? "", options.limit + 1)
-      .all<{ tenant_id: string; document_id: string; incarnation: string; version: number; count: number; writes: number }>();
+      .all<{ tenant_id: string; document_id: string; incarnation: string; version: number; count: number; writes: number; purged_writes: number | null; updated_at: string }>();
     const sets: VectorSet[] = results.slice(0, options.limit).map((row) => ({
       ref: { tenantId: row.tenant_id, documentId: row.document_id, version: row.version, incarnation: row.incarnation },
       count: row.count,
       writes: row.writes,
+      purgedWrites: row.purged_writes,
+      claimedAt: row.updated_at,
     }));
     return { sets, nextCursor: results.length > options.limit ? sets[sets.length - 1]!.ref.documentId : null };
   }
@@ -109,8 +107,8 @@ export class D1ConsistencyStore implements ConsistencyStore {
   async vectorSetTotals(): Promise<{ live: number; stale: number }> {
     const row = await this.db
       .prepare(
-        `SELECT COALESCE(SUM(CASE WHEN ${liveSetSql} THEN s.count ELSE 0 END), 0) AS live,
-                COALESCE(SUM(CASE WHEN ${liveSetSql} THEN 0 ELSE s.count END), 0) AS stale
+        `SELECT COALESCE(SUM(CASE WHEN EXISTS (${liveSetSql}) THEN s.count ELSE 0 END), 0) AS live,
+                COALESCE(SUM(CASE WHEN EXISTS (${liveSetSql}) THEN 0 ELSE s.count END), 0) AS stale
          FROM vector_sets s`,
       )
       .first<{ live: number; stale: number }>();
@@ -139,15 +137,27 @@ export class D1ConsistencyStore implements ConsistencyStore {
     return (result.meta.changes ?? 0) > 0;
   }
 
-  async deleteVersionRows(ref: VersionRef): Promise<number> {
+  async deleteDuplicateRows(ref: VersionRef, seq: number, keepId: string): Promise<number> {
+    // Only rows of this incarnation's version (the id to keep derives from it) other than the one that belongs there.
     const result = await this.db
       .prepare(
-        `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3
+        `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND seq = ?5 AND id <> ?6
            AND EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND incarnation = ?4)`,
       )
-      .bind(ref.tenantId, ref.documentId, ref.version, ref.incarnation)
+      .bind(ref.tenantId, ref.documentId, ref.version, ref.incarnation, seq, keepId)
       .run();
     return result.meta.changes ?? 0;
+  }
+
+  async markStale(sets: VectorSet[]): Promise<void> {
+    if (sets.length === 0) return;
+    await this.db.batch(
+      sets.map((set) =>
+        this.db
+          .prepare(`UPDATE vector_sets AS s SET stale_at = COALESCE(stale_at, ${now}) WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND s.version = ?3 AND s.incarnation = ?4 AND NOT EXISTS (${liveSetSql})`)
+          .bind(set.ref.tenantId, set.ref.documentId, set.ref.version, set.ref.incarnation),
+      ),
+    );
   }
 
   async rebuildKeywordIndex(): Promise<void> {

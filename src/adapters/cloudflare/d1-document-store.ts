@@ -35,7 +35,7 @@ import type {
 import { newIncarnation } from "../../core/document-identity.js";
 import { compileMetadataFilterToSql, filterSqlParamBudget } from "../../core/search/metadata-filter.js";
 
-const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+import { activatedSql, adoptRowsSql, currentVersionSql, liveSetSql, now, supersededVersionSql } from "./d1-version-rules.js";
 const maxParams = 100;
 
 interface DocumentRow {
@@ -82,21 +82,6 @@ const visibleJoin = "JOIN documents d ON d.tenant_id = c.tenant_id AND d.id = c.
  * given documents.
  */
 const filterableMetadataSql = "json_set(d.metadata, '$.document_id', d.id)";
-
-/** With a VersionRef bound as ?1–?4: the document still has this version and incarnation. */
-const currentVersionSql = "SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4";
-/**
- * With a VersionRef bound as ?1–?4: the same incarnation moved on to a newer
- * version and this one is not the active one, so rows of this version belong
- * to this incarnation and are needed by no one. (After a delete or a
- * re-creation the same version number may belong to another incarnation:
- * those rows are never touched.)
- */
-const supersededVersionSql =
-  "SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND incarnation = ?4 AND version > ?3 AND active_version IS NOT ?3";
-/** For a vector set `s`: its document (same incarnation) still has it as the current or the active version. */
-const liveSetSql =
-  "SELECT 1 FROM documents d WHERE d.tenant_id = s.tenant_id AND d.id = s.document_id AND d.incarnation = s.incarnation AND (d.version = s.version OR d.active_version = s.version)";
 
 export class D1DocumentStore implements DocumentStore {
   constructor(private readonly db: D1Database) {}
@@ -184,11 +169,14 @@ export class D1DocumentStore implements DocumentStore {
   }
 
   async deleteDocument(tenantId: string, id: string): Promise<boolean> {
-    const [deletion] = await this.db.batch<{ id: string }>([
-      this.db.prepare("DELETE FROM documents WHERE tenant_id = ? AND id = ? RETURNING id").bind(tenantId, id),
-      this.db.prepare("DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?").bind(tenantId, id),
+    const results = await this.db.batch<{ id: string }>([
+      // Rows written without a set (by code older than vector sets) get one, so their vectors stay accounted for.
+      this.db.prepare(adoptRowsSql("")).bind(tenantId, id),
+      this.db.prepare(`UPDATE vector_sets SET stale_at = COALESCE(stale_at, ${now}) WHERE tenant_id = ?1 AND document_id = ?2`).bind(tenantId, id),
+      this.db.prepare("DELETE FROM documents WHERE tenant_id = ?1 AND id = ?2 RETURNING id").bind(tenantId, id),
+      this.db.prepare("DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2").bind(tenantId, id),
     ]);
-    return (deletion?.results.length ?? 0) > 0;
+    return (results[2]?.results.length ?? 0) > 0;
   }
 
   async loadForProcessing(tenantId: string, id: string, version: number, incarnation: string | undefined): Promise<(DocumentRecord & { content: string }) | null> {
@@ -285,12 +273,18 @@ export class D1DocumentStore implements DocumentStore {
            RETURNING id`,
         )
         .bind(...refParams(ref), chunkCount),
-      // Activated: older versions' rows go in the same step.
+      // Activated: every other set of the document is stale now (rows of older
+      // versions written without a set get one first), and older versions' rows go.
+      this.db.prepare(adoptRowsSql(`AND c.version < ?3 AND EXISTS (${activatedSql})`)).bind(...refParams(ref)),
       this.db
         .prepare(
-          `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version < ?3
-             AND EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND incarnation = ?4 AND active_version = ?3)`,
+          `UPDATE vector_sets SET stale_at = COALESCE(stale_at, ${now})
+           WHERE tenant_id = ?1 AND document_id = ?2 AND (incarnation <> ?4 OR version <> ?3) AND EXISTS (${activatedSql})`,
         )
+        .bind(...refParams(ref)),
+      this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version < ?3 AND EXISTS (${activatedSql})`).bind(...refParams(ref)),
+      this.db
+        .prepare(`UPDATE vector_sets SET stale_at = COALESCE(stale_at, ${now}) WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND incarnation = ?4 AND EXISTS (${supersededVersionSql})`)
         .bind(...refParams(ref)),
       // Superseded by a newer version of the same incarnation: this version's own rows go, and only them.
       // (Deleted or re-created: its rows were deleted with the document, or never written.)
@@ -304,7 +298,11 @@ export class D1DocumentStore implements DocumentStore {
     return row !== null;
   }
 
-  async staleVectorSets(scope: { tenantId?: string; documentId?: string }, limit: number): Promise<VectorSet[]> {
+  async staleVectorSets(
+    scope: { tenantId?: string; documentId?: string },
+    limit: number,
+    options: { claimedBefore: string; includeUnmarked?: boolean },
+  ): Promise<VectorSet[]> {
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (scope.tenantId !== undefined) {
@@ -315,15 +313,40 @@ export class D1DocumentStore implements DocumentStore {
       conditions.push("s.document_id = ?");
       params.push(scope.documentId);
     }
+    // Beyond one document, only sets marked stale are looked at (an index, not
+    // a scan of every set), unless a full audit asks for the unmarked ones too.
+    const marked = scope.documentId === undefined && !options.includeUnmarked;
+    if (marked) conditions.push("s.stale_at IS NOT NULL");
+    // A set whose ids were deleted since its last claim has nothing to do until its lease is over.
+    conditions.push("(s.purged_writes IS NOT s.writes OR s.updated_at < ?)");
+    params.push(options.claimedBefore);
     const { results } = await this.db
       .prepare(
-        `SELECT s.tenant_id, s.document_id, s.incarnation, s.version, s.count, s.writes FROM vector_sets s
-         WHERE ${[...conditions, `NOT EXISTS (${liveSetSql})`].join(" AND ")}
-         ORDER BY s.updated_at LIMIT ?`,
+        `SELECT s.tenant_id, s.document_id, s.incarnation, s.version, s.count, s.writes, s.purged_writes, s.updated_at FROM vector_sets s
+         WHERE ${conditions.join(" AND ")} AND NOT EXISTS (${liveSetSql})
+         ORDER BY ${marked ? "s.stale_at" : "s.updated_at"} LIMIT ?`,
       )
       .bind(...params, limit)
       .all<VectorSetRow>();
     return results.map(toVectorSet);
+  }
+
+  async vectorSet(ref: VersionRef): Promise<(VectorSet & { live: boolean }) | null> {
+    const row = await this.db
+      .prepare(
+        `SELECT s.tenant_id, s.document_id, s.incarnation, s.version, s.count, s.writes, s.purged_writes, s.updated_at, EXISTS (${liveSetSql}) AS live
+         FROM vector_sets s WHERE s.tenant_id = ? AND s.document_id = ? AND s.version = ? AND s.incarnation = ?`,
+      )
+      .bind(...refParams(ref))
+      .first<VectorSetRow & { live: number }>();
+    return row ? { ...toVectorSet(row), live: row.live === 1 } : null;
+  }
+
+  async markVectorSetPurged(set: VectorSet): Promise<void> {
+    await this.db
+      .prepare("UPDATE vector_sets SET purged_writes = ?5 WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND incarnation = ?4 AND writes = ?5")
+      .bind(...refParams(set.ref), set.writes)
+      .run();
   }
 
   async dropVectorSet(set: VectorSet, claimedBefore: string): Promise<boolean> {
@@ -427,7 +450,8 @@ export class D1DocumentStore implements DocumentStore {
     const ids = options.ids;
     if (ids !== undefined && ids.length === 0) return [];
     if (ids !== undefined && ids.length > maxParams - 2) throw new Error(`requeueFailed takes at most ${maxParams - 2} ids`);
-    const idFilter = ids === undefined ? "" : `AND id IN (${placeholders(ids.length)})`;
+    // Numbered from ?3: a bare `?` after ?1/?2 would take the number 3 only by position in the text, not in the bindings.
+    const idFilter = ids === undefined ? "" : `AND id IN (${ids.map((_, i) => `?${i + 3}`).join(", ")})`;
     const { results } = await this.db
       .prepare(
         `UPDATE documents SET status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
@@ -510,6 +534,8 @@ interface VectorSetRow {
   version: number;
   count: number;
   writes: number;
+  purged_writes: number | null;
+  updated_at: string;
 }
 
 function toVectorSet(row: VectorSetRow): VectorSet {
@@ -517,6 +543,8 @@ function toVectorSet(row: VectorSetRow): VectorSet {
     ref: { tenantId: row.tenant_id, documentId: row.document_id, version: row.version, incarnation: row.incarnation },
     count: row.count,
     writes: row.writes,
+    purgedWrites: row.purged_writes,
+    claimedAt: row.updated_at,
   };
 }
 

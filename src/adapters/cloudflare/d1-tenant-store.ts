@@ -1,8 +1,7 @@
 /** Tenants and API keys on D1. */
 import type { Scope } from "../../core/api-keys.js";
 import type { KeyRecord, TenantRecord, TenantStore } from "../../ports/tenant-store.js";
-
-const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+import { now } from "./d1-version-rules.js";
 
 interface TenantRow {
   id: string;
@@ -95,14 +94,24 @@ export class D1TenantStore implements TenantStore {
   }
 
   async deleteTenantDocuments(tenantId: string, limit: number): Promise<number> {
-    // The same `limit` documents (first by id) in both statements of one atomic batch.
-    const [, documents] = await this.db.batch<{ id: string }>([
+    // The same `limit` documents (first by id) in every statement of one atomic batch: their
+    // rows get vector sets if they had none, their sets are marked stale, then rows and documents go.
+    const slice = "SELECT id FROM documents WHERE tenant_id = ?1 ORDER BY id LIMIT ?2";
+    const results = await this.db.batch<{ id: string }>([
       this.db
-        .prepare("DELETE FROM chunks WHERE tenant_id = ?1 AND document_id IN (SELECT id FROM documents WHERE tenant_id = ?1 ORDER BY id LIMIT ?2)")
+        .prepare(
+          `INSERT OR IGNORE INTO vector_sets (tenant_id, document_id, incarnation, version, count, stale_at)
+           SELECT c.tenant_id, c.document_id, d.incarnation, c.version, MAX(c.seq) + 1, ${now}
+           FROM chunks c JOIN documents d ON d.tenant_id = c.tenant_id AND d.id = c.document_id
+           WHERE c.tenant_id = ?1 AND c.document_id IN (${slice})
+           GROUP BY c.document_id, c.version`,
+        )
         .bind(tenantId, limit),
-      this.db.prepare("DELETE FROM documents WHERE tenant_id = ?1 AND id IN (SELECT id FROM documents WHERE tenant_id = ?1 ORDER BY id LIMIT ?2) RETURNING id").bind(tenantId, limit),
+      this.db.prepare(`UPDATE vector_sets SET stale_at = COALESCE(stale_at, ${now}) WHERE tenant_id = ?1 AND document_id IN (${slice})`).bind(tenantId, limit),
+      this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id IN (${slice})`).bind(tenantId, limit),
+      this.db.prepare(`DELETE FROM documents WHERE tenant_id = ?1 AND id IN (${slice}) RETURNING id`).bind(tenantId, limit),
     ]);
-    return documents?.results.length ?? 0;
+    return results[3]?.results.length ?? 0;
   }
 
   async deleteTenantRows(tenantId: string): Promise<boolean> {

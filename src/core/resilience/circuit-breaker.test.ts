@@ -60,6 +60,25 @@ describe("CircuitBreaker", () => {
     expect(counting.breaker.state).toBe("open");
   });
 
+  it("frees the slot of a probe that never settles (its request was cancelled), so it does not stay half-open for good", () => {
+    const { breaker, fail, clock } = setup({ probeTimeoutMs: 10_000 });
+    fail();
+    fail();
+    fail();
+    clock.advance(5_000);
+    const abandoned = breaker.tryAcquire();
+    expect(abandoned?.probe).toBe(true); // …and never settled
+    clock.advance(9_999);
+    expect(breaker.tryAcquire()).toBeUndefined();
+    clock.advance(1);
+    const probe = breaker.tryAcquire();
+    expect(probe?.probe).toBe(true);
+    probe!.success();
+    expect(breaker.state).toBe("closed");
+    abandoned!.failure(); // a late verdict of the abandoned probe counts for nothing
+    expect(breaker.state).toBe("closed");
+  });
+
   it("turns half-open after the cooldown and admits one probe at a time", () => {
     const { breaker, fail, clock, changes } = setup();
     fail();

@@ -13,7 +13,9 @@
  * - half-open: after the cooldown, up to `halfOpenProbes` calls (1 by
  *   default) go through at a time as probes; others are refused. A probe
  *   success closes the breaker, a probe failure re-opens it with a fresh
- *   cooldown.
+ *   cooldown. A probe never settled within `probeTimeoutMs` (its request was
+ *   cancelled mid-call: Workers cancel a request's tasks when the client
+ *   goes away) frees its slot, so the breaker cannot stay half-open for good.
  *
  * Callers take a permit before each call (`tryAcquire`) and settle it with
  * `success`, `failure` or `release` (no verdict: the call said nothing about
@@ -49,6 +51,8 @@ export interface CircuitBreakerOptions {
   maxCooldownMs?: number;
   /** Probes let through at a time while half-open (default 1). */
   halfOpenProbes?: number;
+  /** A probe with no verdict after this long is presumed abandoned and frees its slot (default 120 s). */
+  probeTimeoutMs?: number;
   /** Whether a success while closed forgets earlier failures (default true). */
   successClearsFailures?: boolean;
   /** Default: the system clock. */
@@ -78,6 +82,7 @@ export const defaultBreakerOptions = {
   cooldownMs: 30_000,
   maxCooldownMs: 300_000,
   halfOpenProbes: 1,
+  probeTimeoutMs: 120_000,
   successClearsFailures: true,
 } as const;
 
@@ -102,7 +107,9 @@ export class CircuitBreaker {
   private epoch = 0;
   private failures: Failure[] = [];
   private openUntil = 0;
-  private probesInFlight = 0;
+  /** Start times of the probes in flight (half-open). */
+  private probeStarts: { at: number }[] = [];
+  private readonly probeTimeoutMs: number;
 
   constructor(options: CircuitBreakerOptions) {
     this.name = options.name;
@@ -111,6 +118,7 @@ export class CircuitBreaker {
     this.cooldownMs = nonNegative(options.cooldownMs ?? defaultBreakerOptions.cooldownMs, "cooldownMs");
     this.maxCooldownMs = Math.max(this.cooldownMs, nonNegative(options.maxCooldownMs ?? defaultBreakerOptions.maxCooldownMs, "maxCooldownMs"));
     this.probes = positiveInteger(options.halfOpenProbes ?? defaultBreakerOptions.halfOpenProbes, "halfOpenProbes");
+    this.probeTimeoutMs = nonNegative(options.probeTimeoutMs ?? defaultBreakerOptions.probeTimeoutMs, "probeTimeoutMs");
     this.successClearsFailures = options.successClearsFailures ?? defaultBreakerOptions.successClearsFailures;
     this.clock = options.clock ?? systemClock;
     this.onStateChange = options.onStateChange;
@@ -130,7 +138,7 @@ export class CircuitBreaker {
   retryAfterMs(): number {
     this.refresh();
     if (this.current === "open") return Math.max(0, this.openUntil - this.clock.now());
-    if (this.current === "half-open" && this.probesInFlight >= this.probes) return busyProbeRetryAfterMs;
+    if (this.current === "half-open" && this.probeStarts.length >= this.probes) return busyProbeRetryAfterMs;
     return 0;
   }
 
@@ -145,15 +153,20 @@ export class CircuitBreaker {
     this.refresh();
     if (this.current === "open") return undefined;
     if (this.current === "half-open") {
-      if (this.probesInFlight >= this.probes) return undefined;
-      this.probesInFlight += 1;
-      return this.permit(true);
+      if (this.probeStarts.length >= this.probes) return undefined;
+      const slot = { at: this.clock.now() };
+      this.probeStarts.push(slot);
+      return this.permit(slot);
     }
-    return this.permit(false);
+    return this.permit(undefined);
   }
 
-  private permit(probe: boolean): BreakerPermit {
+  private permit(slot: { at: number } | undefined): BreakerPermit {
+    const probe = slot !== undefined;
     const epoch = this.epoch;
+    const freeSlot = () => {
+      this.probeStarts = this.probeStarts.filter((entry) => entry !== slot);
+    };
     let settled = false;
     const settle = (action: () => void) => {
       if (settled) return;
@@ -166,7 +179,7 @@ export class CircuitBreaker {
       success: () =>
         settle(() => {
           if (probe) {
-            this.probesInFlight -= 1;
+            freeSlot();
             this.transition("closed");
           } else if (this.successClearsFailures) {
             this.failures = [];
@@ -176,7 +189,7 @@ export class CircuitBreaker {
         settle(() => {
           const retryAfterMs = options.retryAfterMs;
           if (probe) {
-            this.probesInFlight -= 1;
+            freeSlot();
             this.open(retryAfterMs);
             return;
           }
@@ -187,7 +200,7 @@ export class CircuitBreaker {
         }),
       release: () =>
         settle(() => {
-          if (probe) this.probesInFlight -= 1;
+          if (probe) freeSlot();
         }),
     };
   }
@@ -200,7 +213,10 @@ export class CircuitBreaker {
 
   /** Open → half-open once the cooldown is over. */
   private refresh(): void {
-    if (this.current === "open" && this.clock.now() >= this.openUntil) this.transition("half-open");
+    const now = this.clock.now();
+    if (this.current === "open" && now >= this.openUntil) this.transition("half-open");
+    // Probes abandoned without a verdict (the request was cancelled) free their slot.
+    if (this.current === "half-open") this.probeStarts = this.probeStarts.filter((entry) => now - entry.at < this.probeTimeoutMs);
   }
 
   private pruneFailures(now: number): void {
@@ -213,7 +229,7 @@ export class CircuitBreaker {
     this.current = to;
     this.epoch += 1;
     this.failures = [];
-    this.probesInFlight = 0;
+    this.probeStarts = [];
     if (from === to) return;
     const retryAfterMs = to === "open" ? Math.max(0, this.openUntil - this.clock.now()) : 0;
     try {

@@ -1,8 +1,9 @@
 /**
  * What to do with a queue message whose work failed:
  *
- * - permanent (bad input, a document with no text): ack, and mark the
- *   document failed with a reason safe to show;
+ * - permanent (bad input, a document with no text, a provider refusing the
+ *   request with a 4xx): ack, and mark the document failed with a reason safe
+ *   to show;
  * - a provider is unavailable (the embedding model answered 429/5xx, failed
  *   to connect, timed out, or its circuit breaker is open): *defer* — send the
  *   message again with a delay (honouring the provider's Retry-After) and ack
@@ -18,9 +19,20 @@ import { isProviderUnavailable } from "../../core/resilience/provider-errors.js"
 export type FailureKind = "permanent" | "provider" | "transient";
 
 export function classifyFailure(error: unknown): FailureKind {
-  if (isPermanent(error)) return "permanent";
+  if (isPermanent(error) || providerRefused(error)) return "permanent";
   if (isProviderUnavailable(error)) return "provider";
   return "transient";
+}
+
+/**
+ * A provider that refused the request itself (a 4xx other than 408 and 429,
+ * e.g. Workers AI's "input too large"): retrying the same document cannot
+ * help. (Once the cause is fixed, failed documents can be replayed.)
+ */
+function providerRefused(error: unknown): boolean {
+  if (!(error instanceof AppError) || error.code !== "UPSTREAM_UNAVAILABLE") return false;
+  const status = (error.details as { status?: unknown } | undefined)?.status;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** Seconds a provider asked us to wait (Retry-After, or an open breaker's remaining time), if it said. */
@@ -55,10 +67,13 @@ export function retryDelay(baseSeconds: number, attempts: number): number {
   return backoffSeconds(baseSeconds, attempts, 300);
 }
 
-/** Delay before the `deferrals`-th re-send while a provider is down: backoff capped at 10 minutes, at least what the provider asked (≤ 1 hour). */
+/** The longest a deferral waits: under the sweeper's 15-minute stall threshold, so it never re-queues a deferred document. */
+export const maxDeferralSeconds = 600;
+
+/** Delay before the `deferrals`-th re-send while a provider is down: backoff, at least what the provider asked, at most 10 minutes. */
 export function deferralDelay(baseSeconds: number, deferrals: number, retryAfterSeconds: number | undefined): number {
-  const backoff = backoffSeconds(Math.max(baseSeconds, 0), deferrals, 600);
-  return Math.max(backoff, Math.min(3600, Math.ceil(retryAfterSeconds ?? 0)));
+  const backoff = backoffSeconds(Math.max(baseSeconds, 0), deferrals, maxDeferralSeconds);
+  return Math.min(maxDeferralSeconds, Math.max(backoff, Math.ceil(retryAfterSeconds ?? 0)));
 }
 
 /**

@@ -31,6 +31,7 @@
  * indexed (with its chunks) or failed for good, and every retry or deferral
  * of an ingestion message, go to the metrics port.
  */
+import { chunkIdPrefix, chunkIds } from "../../core/document-identity.js";
 import { embeddingWindows } from "../../core/ingest/embedding-windows.js";
 import { errorLabel, SpanRecorder, type Attributes, type SpanHandle } from "../../core/observability/span-recorder.js";
 import { summarizeSpans } from "../../core/observability/span-summary.js";
@@ -351,18 +352,20 @@ export class IngestProcessor {
   private async lost(job: Job, run: BatchRun): Promise<MessageDecision> {
     const { ref } = job.indexer.document;
     run.stats.superseded += 1;
-    const purged = await this.reapDocument(ref, run);
+    const purged = await this.reapDocument(ref, run, { own: ref });
     this.deps.log.info("ingest.superseded", { tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version, purged_vectors: purged });
     return { action: "ack" };
   }
 
   /** Purges the document's stale vector sets; a failure here is left to the sweeper (stale vectors are invisible to searches). */
-  private async reapDocument(ref: { tenantId: string; documentId: string }, run: BatchRun): Promise<number> {
+  private async reapDocument(ref: { tenantId: string; documentId: string }, run: BatchRun, options: { own?: VersionRef } = {}): Promise<number> {
     try {
       return await this.stage(run, "reap", { tenant: ref.tenantId }, async (span) => {
+        // A version that lost deletes its own vectors first: its upserts are over, so they cannot come back.
+        const own = options.own ? await this.reaper.purgeOwn(options.own) : 0;
         const result = await this.reaper.reap({ tenantId: ref.tenantId, documentId: ref.documentId });
-        span.setAttribute("vectors", result.vectors);
-        return result.vectors;
+        span.setAttribute("vectors", own + result.vectors);
+        return own + result.vectors;
       });
     } catch (error) {
       this.deps.log.warn("ingest.reap_deferred", { tenant_id: ref.tenantId, document_id: ref.documentId, detail: String(error) });
@@ -377,8 +380,12 @@ export class IngestProcessor {
         const result = await this.reaper.reap({ tenantId: body.tenant_id, documentId: body.document_id });
         if (result.more) await this.deps.queue.send([body]);
       } else if (body.kind === "purge-vectors") {
-        for (let start = 0; start < body.ids.length; start += vectorizeLimits.maxUpsertBatch) {
-          await this.deps.vectors.deleteByIds(body.ids.slice(start, start + vectorizeLimits.maxUpsertBatch));
+        // A message from before vector sets: its ids may meanwhile belong to the live version of a
+        // document re-created under the same id by that older code (same ids then); spare those.
+        const live = await this.liveIds(body.tenant_id, body.document_id);
+        const ids = body.ids.filter((id) => !live.has(id));
+        for (let start = 0; start < ids.length; start += vectorizeLimits.maxUpsertBatch) {
+          await this.deps.vectors.deleteByIds(ids.slice(start, start + vectorizeLimits.maxUpsertBatch));
         }
       } else if ((await this.tenantPurge.step(body.tenant_id)) === "more") {
         await this.deps.queue.send([body]);
@@ -387,6 +394,21 @@ export class IngestProcessor {
     } catch (error) {
       return this.failure(message, null, undefined, error, run);
     }
+  }
+
+  /** Vector ids of a document's active and current versions (what must never be purged). */
+  private async liveIds(tenantId: string, documentId: string): Promise<Set<string>> {
+    const doc = await this.deps.store.getDocument(tenantId, documentId);
+    if (!doc) return new Set();
+    const prefix = await chunkIdPrefix(tenantId, documentId, doc.incarnation);
+    const ids = new Set<string>();
+    for (const version of new Set([doc.version, doc.activeVersion])) {
+      if (version === null) continue;
+      const set = await this.deps.store.vectorSet({ tenantId, documentId, version, incarnation: doc.incarnation });
+      const count = set?.count ?? (version === doc.activeVersion ? doc.chunkCount : 0);
+      for (const id of chunkIds(prefix, version, count)) ids.add(id);
+    }
+    return ids;
   }
 
   /** Turns an error into ack (permanent), deferral (provider down) or retry (anything else). */

@@ -30,7 +30,8 @@ export interface LocalServicesOptions extends ModelRegistryOptions {
   /**
    * Tests only: enables `POST /_test/faults {match, failures}`, after which the
    * next `failures` embedding calls whose texts contain `match` answer 503, as
-   * an overloaded upstream would.
+   * an overloaded upstream would; it answers `{seen}`, how many embedding
+   * calls carrying `match` have reached the service since it was first named.
    */
   faultInjection?: boolean;
   /** Keep computed embeddings on disk here and reuse them (benchmarks). */
@@ -65,6 +66,8 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
   const inference = createInferenceScheduler({ run: (task) => thread.run(task), ...schedulerOptions });
   const vectors = createVectorService({ dataDir: options.dataDir });
   const faults: { match: string; remaining: number }[] = [];
+  /** Embedding calls seen per fault match (tests). */
+  const seen = new Map<string, number>();
   const cache = options.embeddingCacheDir ? new EmbeddingCache(options.embeddingCacheDir) : undefined;
   const releaseBridge = holdBridgeConnectionsOpen();
 
@@ -90,6 +93,9 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
   }
 
   function injectedFault(texts: string[]): boolean {
+    for (const match of new Set(faults.map((candidate) => candidate.match))) {
+      if (texts.some((text) => text.includes(match))) seen.set(match, (seen.get(match) ?? 0) + 1);
+    }
     const fault = faults.find((candidate) => candidate.remaining > 0 && texts.some((text) => text.includes(candidate.match)));
     if (!fault) return false;
     fault.remaining -= 1;
@@ -165,7 +171,8 @@ export function createLocalServices(options: LocalServicesOptions): LocalService
         if (path === "/_test/faults" && request.method === "POST" && options.faultInjection) {
           const body = (await request.json()) as { match: string; failures: number };
           faults.push({ match: body.match, remaining: body.failures });
-          return Response.json({ ok: true });
+          // How many embedding calls carrying `match` reached the model service so far (0 failures: just watch).
+          return Response.json({ ok: true, seen: seen.get(body.match) ?? 0 });
         }
         if (path.startsWith("/vectorize/")) return await vectors.fetch(request, path.slice("/vectorize/".length));
         return errorResponse(404, "NOT_FOUND", `no local service at ${request.method} ${path}`);
