@@ -39,3 +39,7 @@ CREATE INDEX vector_sets_stale ON vector_sets (stale_at) WHERE stale_at IS NOT N
 -- Vectors written before this migration: one set per (document, version) that has chunk rows.
 INSERT INTO vector_sets (tenant_id, document_id, incarnation, version, count)
   SELECT tenant_id, document_id, '', version, MAX(seq) + 1 FROM chunks GROUP BY tenant_id, document_id, version;
+-- Of those, versions no longer needed (none should be, but older code could
+-- leave rows of a superseded version behind) are marked stale for the reaper.
+UPDATE vector_sets AS s SET stale_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = s.tenant_id AND d.id = s.document_id AND d.incarnation = s.incarnation AND (d.version = s.version OR d.active_version = s.version));

@@ -141,11 +141,16 @@ export async function createAdapters(env: Env): Promise<Adapters> {
     log.warn("provider.breaker", { provider: change.breaker, from: change.from, to: change.to, retry_after_ms: change.retryAfterMs });
     metrics.record({ kind: "provider_breaker", provider: change.breaker, state: change.to });
   };
-  const breaker = (kind: string, model: string) =>
-    providerBreakers.get(kind, model, { failureThreshold: resilience.breakerFailures, cooldownMs: resilience.breakerCooldownMs });
+  // A half-open probe that never settles (its request was cancelled) frees its slot after twice the provider's longest attempt.
+  const breaker = (kind: string, model: string, longestAttemptMs = 30_000) =>
+    providerBreakers.get(kind, model, {
+      failureThreshold: resilience.breakerFailures,
+      cooldownMs: resilience.breakerCooldownMs,
+      probeTimeoutMs: Math.max(60_000, 2 * longestAttemptMs),
+    });
   const attempts = resilience.maxAttempts === undefined ? {} : { maxAttempts: resilience.maxAttempts };
   const embedder = new ResilientEmbedder(createEmbedder(config, ai), {
-    breaker: breaker(config.embedding.provider, config.embedding.model),
+    breaker: breaker(config.embedding.provider, config.embedding.model, resilience.documentEmbeddingTimeoutMs),
     query: { ...attempts, attemptTimeoutMs: resilience.queryEmbeddingTimeoutMs, deadlineMs: resilience.queryEmbeddingTimeoutMs && 2 * resilience.queryEmbeddingTimeoutMs },
     documents: { ...attempts, attemptTimeoutMs: resilience.documentEmbeddingTimeoutMs, deadlineMs: resilience.documentEmbeddingTimeoutMs && 3 * resilience.documentEmbeddingTimeoutMs },
   });

@@ -62,7 +62,7 @@ export interface ConsistencyStore {
   requeueForRepair(ref: VersionRef): Promise<boolean>;
   /** Deletes the rows at (version `ref`, `seq`) other than `keepId` (the id that belongs there). */
   deleteDuplicateRows(ref: VersionRef, seq: number, keepId: string): Promise<number>;
-  /** Marks stale sets that nobody marked, so the sweeper's reaping finds them. */
-  markStale(sets: VectorSet[]): Promise<void>;
+  /** Marks the tenant's stale sets that nobody marked, so the sweeper's reaping finds them. */
+  markStale(tenantId: string): Promise<void>;
   rebuildKeywordIndex(): Promise<void>;
 }

@@ -158,8 +158,9 @@ export class ConsistencyService {
         if (present > 0) findings.push({ kind: "stale_vectors", document_id: set.ref.documentId, version: set.ref.version, vectors: present, repaired: repair });
       }
       if (repair && stale.length > 0) {
-        await consistency.markStale(stale);
-        for (let pass = 0; pass < 5; pass++) if (!(await this.reaper.reap({ tenantId }, { includeUnmarked: true })).more) break;
+        // Marked, the sweeper finishes what this call's bounded pass leaves (D1 allows 1,000 queries per invocation).
+        await consistency.markStale(tenantId);
+        for (let pass = 0; pass < 5; pass++) if (!(await this.reaper.reap({ tenantId }, { maxSets: 40 })).more) break;
       }
     }
 

@@ -73,6 +73,24 @@ describe("a consumer that dies mid-batch", () => {
   });
 });
 
+describe("a version superseded while its job is dead", () => {
+  it("has its vectors purged by the sweeper even when the newer version never becomes ready", async () => {
+    const rig = await createRig(vars);
+    const [v1] = await submit(rig, "default", [{ id: "dead-then-failed", content: "Pangolin scales are made of keratin." }]);
+    const crash = new Gate();
+    void deliver(rig.processor({ vectors: pauseAt(rig.adapters.vectors as VectorIndex, "upsert", crash, { at: "after" }) }), [v1!]);
+    await crash.reached; // v1's vectors are written; its job is gone
+    const [v2] = await submit(rig, "default", [{ id: "dead-then-failed", format: "html", content: "<script>no text at all</script>" }]);
+    expect(await deliver(rig.processor(), [v2!])).toEqual([{ action: "ack" }]);
+    expect(await documentRow("dead-then-failed")).toMatchObject({ status: "failed", version: 2, active_version: null });
+    expect((await vectorIdsOf(rig, "dead-then-failed")).length).toBeGreaterThan(0);
+    // The sweeper, once v1's lease is over, finds v1's set (marked stale when v2 was saved).
+    await rig.maintenance.sweep(new Date(Date.now() + 2 * 60 * 60_000));
+    expect(await vectorIdsOf(rig, "dead-then-failed")).toEqual([]);
+    await expectConsistent(rig);
+  });
+});
+
 describe("a provider that fails", () => {
   it("fails k times, then succeeds: deferred k times, then indexed", async () => {
     const rig = await createRig(vars);

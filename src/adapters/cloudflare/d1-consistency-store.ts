@@ -149,15 +149,11 @@ export class D1ConsistencyStore implements ConsistencyStore {
     return result.meta.changes ?? 0;
   }
 
-  async markStale(sets: VectorSet[]): Promise<void> {
-    if (sets.length === 0) return;
-    await this.db.batch(
-      sets.map((set) =>
-        this.db
-          .prepare(`UPDATE vector_sets AS s SET stale_at = COALESCE(stale_at, ${now}) WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND s.version = ?3 AND s.incarnation = ?4 AND NOT EXISTS (${liveSetSql})`)
-          .bind(set.ref.tenantId, set.ref.documentId, set.ref.version, set.ref.incarnation),
-      ),
-    );
+  async markStale(tenantId: string): Promise<void> {
+    await this.db
+      .prepare(`UPDATE vector_sets AS s SET stale_at = ${now} WHERE s.tenant_id = ?1 AND s.stale_at IS NULL AND NOT EXISTS (${liveSetSql})`)
+      .bind(tenantId)
+      .run();
   }
 
   async rebuildKeywordIndex(): Promise<void> {

@@ -104,7 +104,14 @@ export class D1DocumentStore implements DocumentStore {
         )
         .bind(tenantId, doc.id, doc.title, doc.format, doc.sourceUrl, JSON.stringify(doc.metadata), doc.content, doc.contentHash, newIncarnation()),
     );
-    const results = await this.db.batch<{ version: number; incarnation: string }>(upserts);
+    // A new version makes the previous in-progress version's vector set stale: mark it in the same step.
+    const marks = documents.map((doc) =>
+      this.db
+        .prepare(`UPDATE vector_sets AS s SET stale_at = COALESCE(s.stale_at, ${now}) WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND s.stale_at IS NULL AND NOT EXISTS (${liveSetSql})`)
+        .bind(tenantId, doc.id),
+    );
+    const batched = await this.db.batch<{ version: number; incarnation: string }>(upserts.flatMap((upsert, index) => [upsert, marks[index]!]));
+    const results = batched.filter((_, index) => index % 2 === 0);
     const outcomes: (SaveOutcome | undefined)[] = results.map((result, index) => {
       const row = result.results[0];
       return row ? { kind: "stored", id: documents[index]!.id, version: row.version, incarnation: row.incarnation } : undefined;
@@ -278,8 +285,8 @@ export class D1DocumentStore implements DocumentStore {
       this.db.prepare(adoptRowsSql(`AND c.version < ?3 AND EXISTS (${activatedSql})`)).bind(...refParams(ref)),
       this.db
         .prepare(
-          `UPDATE vector_sets SET stale_at = COALESCE(stale_at, ${now})
-           WHERE tenant_id = ?1 AND document_id = ?2 AND (incarnation <> ?4 OR version <> ?3) AND EXISTS (${activatedSql})`,
+          `UPDATE vector_sets AS s SET stale_at = COALESCE(s.stale_at, ${now})
+           WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND NOT EXISTS (${liveSetSql}) AND EXISTS (${activatedSql})`,
         )
         .bind(...refParams(ref)),
       this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version < ?3 AND EXISTS (${activatedSql})`).bind(...refParams(ref)),

@@ -13,9 +13,11 @@ describe("classifyFailure", () => {
     expect(classifyFailure(new Error("D1_ERROR: database is locked"))).toBe("transient");
   });
 
-  it("treats a provider refusing the request (4xx other than 408/429) as permanent", () => {
+  it("treats a provider refusing this document's request (400, 413, 422) as permanent, a configuration problem (401, 404) not", () => {
     expect(classifyFailure(new AppError("UPSTREAM_UNAVAILABLE", "input too large", { details: { status: 413 } }))).toBe("permanent");
     expect(classifyFailure(new AppError("UPSTREAM_UNAVAILABLE", "timeout", { details: { status: 408 } }))).toBe("provider");
+    expect(classifyFailure(new AppError("UPSTREAM_UNAVAILABLE", "bad key", { details: { status: 401 } }))).not.toBe("permanent");
+    expect(classifyFailure(new AppError("UPSTREAM_UNAVAILABLE", "no such model", { details: { status: 404 } }))).not.toBe("permanent");
   });
 });
 

@@ -25,14 +25,16 @@ export function classifyFailure(error: unknown): FailureKind {
 }
 
 /**
- * A provider that refused the request itself (a 4xx other than 408 and 429,
+ * A provider that refused this document's request itself (400, 413, 422:
  * e.g. Workers AI's "input too large"): retrying the same document cannot
- * help. (Once the cause is fixed, failed documents can be replayed.)
+ * help. (Credentials or a model name that are wrong, 401/403/404, fail every
+ * document alike: those are retried until the configuration is fixed.)
  */
 function providerRefused(error: unknown): boolean {
   if (!(error instanceof AppError) || error.code !== "UPSTREAM_UNAVAILABLE") return false;
   const status = (error.details as { status?: unknown } | undefined)?.status;
-  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
+  // Not 401/403/404: a rotated key or a misnamed model is the deployment's fault, and fixing it must not need a replay.
+  return status === 400 || status === 413 || status === 422;
 }
 
 /** Seconds a provider asked us to wait (Retry-After, or an open breaker's remaining time), if it said. */

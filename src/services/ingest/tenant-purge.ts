@@ -12,8 +12,13 @@ import type { TenantStore } from "../../ports/tenant-store.js";
 import type { Logger } from "../logger.js";
 import type { VectorSetReaper } from "./vector-set-reaper.js";
 
-/** Documents deleted per round, and rounds per message. */
+/**
+ * Documents deleted and vector sets reaped per round, and rounds per message:
+ * a step stays near 5 × (4 + 1 + 2 × 40) ≈ 425 D1 queries, well inside the
+ * 1,000 an invocation may make (a queue batch holds other messages too).
+ */
 const documentsPerRound = 200;
+const setsPerRound = 40;
 const roundsPerStep = 5;
 
 export class TenantPurge {
@@ -26,7 +31,7 @@ export class TenantPurge {
     if (!tenant || tenant.deletedAt === null) return "done"; // gone already, or not deleted: nothing to do
     for (let round = 0; round < roundsPerStep; round++) {
       const documents = await tenants.deleteTenantDocuments(tenantId, documentsPerRound);
-      const reaped = await reaper.reap({ tenantId });
+      const reaped = await reaper.reap({ tenantId }, { maxSets: setsPerRound });
       if (documents === 0 && !reaped.more) {
         if (await tenants.deleteTenantRows(tenantId)) {
           log.info("tenants.purged", { tenant_id: tenantId });
