@@ -34,6 +34,7 @@ import type {
 } from "../../ports/document-store.js";
 import { newIncarnation } from "../../core/document-identity.js";
 import { compileMetadataFilterToSql, filterSqlParamBudget } from "../../core/search/metadata-filter.js";
+import { tenantScopedFtsMatch } from "../../core/search/fts-query.js";
 
 import { activatedSql, adoptRowsSql, currentVersionSql, liveSetSql, now, supersededVersionSql } from "./d1-version-rules.js";
 const maxParams = 100;
@@ -380,7 +381,7 @@ export class D1DocumentStore implements DocumentStore {
     const filterSql = filter ? `AND (${filter.sql})` : "";
     // FTS5 itself keeps to the tenant's rows (its first column); the SQL
     // predicate below says it again, so isolation never rests on one check.
-    const match = `tenant_id : "${tenantId.replaceAll('"', '""')}" AND (${ftsQuery})`;
+    const match = tenantScopedFtsMatch(tenantId, ftsQuery);
     const run = async (candidates: number | null) => {
       // Ranking inside FTS5 first and joining only the best candidates is ~9×
       // faster at 100k chunks than joining every match before sorting.

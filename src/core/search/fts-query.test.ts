@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildFtsQuery } from "./fts-query.js";
+import { buildFtsQuery, tenantScopedFtsMatch } from "./fts-query.js";
 
 describe("buildFtsQuery", () => {
   it("ORs quoted content words", () => {
@@ -59,5 +59,11 @@ describe("buildFtsQuery", () => {
       const { results } = await env.DB.prepare("SELECT text FROM fts_query_probe WHERE fts_query_probe MATCH ?").bind(query).all<{ text: string }>();
       expect(results.map((row) => row.text)).toEqual(["NEAR and AND are operators"]);
     });
+  });
+});
+
+describe("tenantScopedFtsMatch", () => {
+  it("restricts the terms to the text columns and quotes the tenant id", () => {
+    expect(tenantScopedFtsMatch('we"ird', '"a" OR "b"')).toBe('tenant_id : "we""ird" AND {title heading text} : ("a" OR "b")');
   });
 });

@@ -30,3 +30,17 @@ export function buildFtsQuery(text: string, options: FtsQueryOptions = {}): stri
   }
   return terms.length === 0 ? null : terms.join(" OR ");
 }
+
+/** The FTS5 columns that hold searchable text (the first column, `tenant_id`, is for scoping only). */
+export const ftsTextColumns = ["title", "heading", "text"] as const;
+
+/**
+ * Scopes a `buildFtsQuery` expression to one tenant's rows: the tenant id must
+ * match the `tenant_id` column, and the terms must match a text column. The
+ * column filter on the terms matters: without it a word of the tenant id
+ * (`default`, or the `t` of `t_…`) would match every row of the tenant
+ * through its `tenant_id` column, with no ranking at all.
+ */
+export function tenantScopedFtsMatch(tenantId: string, ftsQuery: string): string {
+  return `tenant_id : "${tenantId.replaceAll('"', '""')}" AND {${ftsTextColumns.join(" ")}} : (${ftsQuery})`;
+}
