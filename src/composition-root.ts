@@ -56,6 +56,7 @@ import { TenantService } from "./services/tenant-service.js";
 import { QueryRewriter } from "./services/query-rewriter.js";
 import { providerBreakers } from "./services/provider-breakers.js";
 import { ResilientEmbedder } from "./services/resilient-embedder.js";
+import { CachedQueryEmbedder } from "./services/cached-query-embedder.js";
 import { queryRewriteGenerationPolicy, ResilientGenerator } from "./services/resilient-generator.js";
 import { ResilientReranker } from "./services/resilient-reranker.js";
 import { SearchService } from "./services/search-service.js";
@@ -149,11 +150,12 @@ export async function createAdapters(env: Env): Promise<Adapters> {
       probeTimeoutMs: Math.max(60_000, 2 * longestAttemptMs),
     });
   const attempts = resilience.maxAttempts === undefined ? {} : { maxAttempts: resilience.maxAttempts };
-  const embedder = new ResilientEmbedder(createEmbedder(config, ai), {
+  const resilientEmbedder = new ResilientEmbedder(createEmbedder(config, ai), {
     breaker: breaker(config.embedding.provider, config.embedding.model, resilience.documentEmbeddingTimeoutMs),
     query: { ...attempts, attemptTimeoutMs: resilience.queryEmbeddingTimeoutMs, deadlineMs: resilience.queryEmbeddingTimeoutMs && 2 * resilience.queryEmbeddingTimeoutMs },
     documents: { ...attempts, attemptTimeoutMs: resilience.documentEmbeddingTimeoutMs, deadlineMs: resilience.documentEmbeddingTimeoutMs && 3 * resilience.documentEmbeddingTimeoutMs },
   });
+  const embedder = new CachedQueryEmbedder(resilientEmbedder, { capacity: config.queryEmbeddingCacheSize });
   const rawGenerator = createGenerator(config, ai);
   const generatorBreaker = breaker(config.generator.kind, config.generator.model);
   const generator =

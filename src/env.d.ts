@@ -57,6 +57,7 @@ declare namespace Cloudflare {
     GENERATION_FIRST_TOKEN_TIMEOUT_MS?: string;
     /** Time the vector index may take to answer a query before the vector leg counts as unavailable (default 5000 ms). */
     VECTOR_QUERY_TIMEOUT_MS?: string;
+    QUERY_EMBEDDING_CACHE_SIZE?: string;
     /** info (default), warn, error or silent. */
     LOG_LEVEL?: string;
     /** OTLP/HTTP collector base URL (e.g. http://localhost:4318): each request's and queue batch's spans are posted as JSON to `<base>/v1/traces`. */

@@ -20,7 +20,7 @@ describe("POST /v1/search", () => {
     expect(results[0]!.document_id).toBe(billingGuide.id);
     expect(results[0]!.text).toMatch(/refund/i);
     for (let i = 1; i < results.length; i++) expect(results[i - 1]!.score).toBeGreaterThanOrEqual(results[i]!.score);
-    expect(Object.keys(body.timings).sort()).toEqual(["embed_ms", "fuse_ms", "keyword_ms", "rerank_ms", "total_ms", "vector_ms"]);
+    expect(Object.keys(body.timings).sort()).toEqual(["embed_ms", "fuse_ms", "hydrate_ms", "keyword_ms", "rerank_ms", "total_ms", "vector_ms"]);
   });
 
   it("finds the page by meaning (vector mode)", async () => {

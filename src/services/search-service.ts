@@ -1,10 +1,20 @@
 /**
- * Hybrid search: the keyword leg (D1 FTS5, bm25) and the vector leg
- * (embedding + vector index) run concurrently, each scoped to the tenant and
- * the metadata filter inside its own query; the index's fusion setting orders
- * the union (weighted RRF or a convex combination of normalised scores); an
- * optional cross-encoder reranks the head of that list. The final order is
- * the order of the response (and of chat sources).
+ * Hybrid search: the keyword leg (`search/keyword-leg.ts`: D1 FTS5, bm25) and
+ * the vector leg (`search/vector-leg.ts`: embedding + vector index) overlap,
+ * each scoped to the tenant and the metadata filter inside its own query; the
+ * vector matches are turned into visible chunks in one D1 round trip
+ * (`search/hydrate-matches.ts`); the index's fusion setting orders the union
+ * (weighted RRF or a convex combination of normalised scores); an optional
+ * cross-encoder reranks the head of that list. The final order is the order
+ * of the response (and of chat sources).
+ *
+ * Schedule: in hybrid mode the keyword leg starts when the query embedding has
+ * arrived (at once on a cached embedding), so its D1 query runs while the
+ * vector index answers. Starting both at the same instant gains nothing in
+ * production (the embedding, then the index query, is the longer path) and
+ * loses the overlap where D1 executes on the thread that also carries the
+ * worker's other I/O (local mode): the embedding's answer would wait for the
+ * FTS5 query, and the legs would add up instead of overlapping.
  *
  * Degrades instead of failing: in hybrid mode, when the embedding model or the
  * vector index is unavailable, the answer comes from the keyword leg alone
@@ -13,16 +23,15 @@
  * vector leg only, or a keyword leg that fails (D1), still fails.
  *
  * Observability: given the request's spans, each stage runs in a span of its
- * name — keyword, embed, vector (query + visibility join), fuse, rerank —
+ * name — keyword, embed, vector (the index query), hydrate, fuse, rerank —
  * carrying the request id and tenant; `timings` reports the same stages in
  * milliseconds (for Server-Timing). Each search records one `query` metric
  * (tenant, mode, degraded) unless the caller counts queries itself (chat).
  */
-import { buildFtsQuery } from "../core/search/fts-query.js";
 import { fuseLegs } from "../core/search/hybrid-fusion.js";
 import { applyRerank, planRerank } from "../core/search/rerank.js";
 import { AppError } from "../core/errors.js";
-import type { SpanHandle, SpanRecorder } from "../core/observability/span-recorder.js";
+import { isProviderUnavailable } from "../core/resilience/provider-errors.js";
 import { noopMetrics, type Metrics } from "../ports/metrics.js";
 import type { ColumnWeights, DocumentMetadata, DocumentStore, VisibleChunk } from "../ports/document-store.js";
 import type { Embedder } from "../ports/embedder.js";
@@ -32,60 +41,20 @@ import type { IndexGuard } from "./index-guard.js";
 import { requireRerankModel, type IndexSettings } from "./index-settings.js";
 import { elapsedMs } from "./timing.js";
 import type { Logger } from "./logger.js";
-import { classifyFailure } from "../core/resilience/failure-classification.js";
-import { isProviderUnavailable } from "../core/resilience/provider-errors.js";
+import { hydrateMatches } from "./search/hydrate-matches.js";
+import { runKeywordLeg } from "./search/keyword-leg.js";
+import { stage, type ScoredChunk, type SearchRequest } from "./search/search-stage.js";
+import { startVectorLeg, type VectorMatch } from "./search/vector-leg.js";
+
+export { defaultColumnWeights } from "./search/keyword-leg.js";
+export { defaultVectorQueryTimeoutMs } from "./search/vector-leg.js";
+export type { SearchMode, SearchRequest, SearchStage } from "./search/search-stage.js";
 
 /** A provider that is down, throttled, timing out or behind an open breaker: worth degrading around, not failing. */
 const providerUnavailable = isProviderUnavailable;
 
-/** Default time limit of a vector index query. */
-export const defaultVectorQueryTimeoutMs = 5_000;
-
-class VectorQueryTimeout extends Error {
-  override name = "TimeoutError";
-}
-
-/** `promise`, or a VectorQueryTimeout after `ms` (the query itself is left to finish on its own). */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new VectorQueryTimeout(`the vector index did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-export type SearchMode = "hybrid" | "vector" | "keyword";
-
-export interface SearchRequest {
-  tenantId: string;
-  query: string;
-  topK: number;
-  mode: SearchMode;
-  filter?: VectorizeVectorMetadataFilter;
-  /** Rerank with the cross-encoder; undefined follows the index's setting. */
-  rerank?: boolean;
-  signal?: AbortSignal;
-  /** The request's spans: each stage runs in a span of its name (see the file comment). */
-  spans?: Pick<SpanRecorder, "time">;
-  /** Record a `query` metric for this search (default true; chat records one per answer instead). */
-  countQuery?: boolean;
-}
-
-/** The pipeline stages of a search, as span and Server-Timing names. */
-export type SearchStage = "embed" | "vector" | "keyword" | "fuse" | "rerank";
-
-/** Runs `fn` in a span named `name` when the request has spans, else just runs it. */
-function stage<T>(request: Pick<SearchRequest, "spans">, name: SearchStage, fn: (span: SpanHandle | undefined) => Promise<T> | T): Promise<T> {
-  if (request.spans) return request.spans.time(name, fn);
-  return (async () => fn(undefined))();
 }
 
 export interface SearchResult {
@@ -103,6 +72,7 @@ export interface SearchTimings {
   embed_ms: number;
   vector_ms: number;
   keyword_ms: number;
+  hydrate_ms: number;
   fuse_ms: number;
   rerank_ms: number;
   total_ms: number;
@@ -116,14 +86,6 @@ export interface SearchResponse {
   timings: SearchTimings;
   /** Present when part of the pipeline was skipped (see the file comment). */
   degraded?: Degradation[];
-}
-
-/** bm25 weights for the FTS columns (title, heading, text). */
-export const defaultColumnWeights: ColumnWeights = { title: 2, heading: 1.5, text: 1 };
-
-interface ScoredChunk {
-  chunk: VisibleChunk;
-  score: number;
 }
 
 export class SearchService {
@@ -148,7 +110,7 @@ export class SearchService {
 
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
-    const timings: SearchTimings = { embed_ms: 0, vector_ms: 0, keyword_ms: 0, fuse_ms: 0, rerank_ms: 0, total_ms: 0 };
+    const timings: SearchTimings = { embed_ms: 0, vector_ms: 0, keyword_ms: 0, hydrate_ms: 0, fuse_ms: 0, rerank_ms: 0, total_ms: 0 };
     const maxTopK = this.deps.maxTopK ?? 100;
     if (request.topK > maxTopK) {
       throw new AppError("VALIDATION_FAILED", `top_k: Too big: expected number to be <=${maxTopK}`, { details: [{ path: "top_k", message: `at most ${maxTopK} (SEARCH_MAX_TOP_K)` }] });
@@ -158,18 +120,32 @@ export class SearchService {
     const poolSize = Math.min(100, Math.max(2 * request.topK, 20));
 
     const degraded: Degradation[] = [];
-    const keywordLeg = request.mode === "vector" ? Promise.resolve<ScoredChunk[]>([]) : this.keywordLeg(request, poolSize, timings);
-    const vectorLeg =
-      request.mode === "keyword"
+    const vectorLeg = request.mode === "keyword" ? undefined : startVectorLeg(this.deps, request, poolSize);
+    const vectorMatches = (vectorLeg?.matches ?? Promise.resolve<VectorMatch[]>([])).catch((error: unknown) => {
+      if (request.mode !== "hybrid" || !providerUnavailable(error)) throw error;
+      degraded.push("vector");
+      this.deps.log?.warn("search.degraded", { leg: "vector", tenant_id: request.tenantId, detail: describe(error) });
+      return [];
+    });
+    // See the file comment: in hybrid mode the keyword leg starts once the embedding is in.
+    const keywordLeg =
+      request.mode === "vector"
         ? Promise.resolve<ScoredChunk[]>([])
-        : this.vectorLeg(request, poolSize, timings).catch((error: unknown) => {
-            if (request.mode !== "hybrid" || !providerUnavailable(error)) throw error;
-            degraded.push("vector");
-            this.deps.log?.warn("search.degraded", { leg: "vector", tenant_id: request.tenantId, detail: describe(error) });
-            return [];
+        : (vectorLeg?.embedded ?? Promise.resolve()).then(async () => {
+            const started = performance.now();
+            try {
+              return await runKeywordLeg(this.deps, request, poolSize);
+            } finally {
+              timings.keyword_ms = elapsedMs(started);
+            }
           });
     // The index's settings are read alongside the legs, costing no extra latency.
-    const [keyword, vector, settings] = await Promise.all([keywordLeg, vectorLeg, this.deps.settings.get(request.tenantId)]);
+    const [keyword, matches, settings] = await Promise.all([keywordLeg, vectorMatches, this.deps.settings.get(request.tenantId)]);
+    if (vectorLeg) Object.assign(timings, vectorLeg.timings);
+
+    const hydrateStarted = performance.now();
+    const vector = await hydrateMatches(this.deps, request, matches, keyword);
+    timings.hydrate_ms = elapsedMs(hydrateStarted);
 
     const fuseStarted = performance.now();
     let ranked = await stage(request, "fuse", (): ScoredChunk[] => {
@@ -207,61 +183,6 @@ export class SearchService {
     timings.total_ms = elapsedMs(started);
     if (request.countQuery !== false) (this.deps.metrics ?? noopMetrics).record({ kind: "query", tenant: request.tenantId, mode: request.mode, degraded: degraded.length > 0 });
     return { results, timings, ...(degraded.length > 0 ? { degraded } : {}) };
-  }
-
-  private async keywordLeg(request: SearchRequest, limit: number, timings: SearchTimings): Promise<ScoredChunk[]> {
-    const started = performance.now();
-    const ftsQuery = buildFtsQuery(request.query);
-    if (ftsQuery === null) return [];
-    const hits = await stage(request, "keyword", async (span) => {
-      const found = await this.deps.store.keywordSearch(request.tenantId, ftsQuery, {
-        limit,
-        weights: this.deps.columnWeights ?? defaultColumnWeights,
-        filter: request.filter,
-      });
-      span?.setAttribute("hits", found.length);
-      return found;
-    });
-    timings.keyword_ms = elapsedMs(started);
-    // bm25() is lower-is-better; report higher-is-better scores.
-    return hits.map((hit) => ({ chunk: hit, score: -hit.bm25 }));
-  }
-
-  private async vectorLeg(request: SearchRequest, limit: number, timings: SearchTimings): Promise<ScoredChunk[]> {
-    await this.deps.guard.check();
-    const embedStarted = performance.now();
-    const vector = await stage(request, "embed", () => this.deps.embedder.embedQuery(request.query));
-    timings.embed_ms = elapsedMs(embedStarted);
-
-    const queryStarted = performance.now();
-    const { matches, chunks } = await stage(request, "vector", async (span) => {
-      let matches: VectorizeMatch[];
-      try {
-        const query = this.deps.vectors.query(vector, {
-          topK: limit,
-          namespace: request.tenantId,
-          returnMetadata: "none",
-          returnValues: false,
-          ...(request.filter ? { filter: request.filter } : {}),
-        });
-        ({ matches } = await withTimeout(query, this.deps.vectorQueryTimeoutMs ?? defaultVectorQueryTimeoutMs));
-      } catch (error) {
-        // A passing failure of the index (5xx, network, no answer in time) is the provider being unavailable; anything else stays an error.
-        if (error instanceof VectorQueryTimeout || classifyFailure(error).retryable) {
-          throw new AppError("UPSTREAM_UNAVAILABLE", "the vector index is unavailable", { cause: error });
-        }
-        throw error;
-      }
-      // The D1 join decides visibility: vectors of deleted documents or of
-      // versions that are no longer active (Vectorize applies deletes
-      // asynchronously) are dropped here.
-      const chunks = await this.deps.store.visibleChunks(request.tenantId, matches.map((match) => match.id));
-      span?.setAttributes({ matches: matches.length, visible: chunks.length });
-      return { matches, chunks };
-    });
-    const scores = new Map(matches.map((match) => [match.id, match.score]));
-    timings.vector_ms = elapsedMs(queryStarted);
-    return chunks.map((chunk) => ({ chunk, score: scores.get(chunk.chunkId) ?? 0 }));
   }
 }
 
