@@ -6,6 +6,7 @@
  * recorded, mirrored into Workers' tracing, and exported over OTLP when a
  * collector is configured (batch-tracing.ts).
  */
+import type { CallCounts } from "../src/adapters/instrumentation/binding-call-counter.js";
 import type { IngestMessage } from "../src/ports/ingest-queue.js";
 import type { IncomingMessage, MessageDecision } from "../src/services/ingest/ingest-processor.js";
 import type { Services } from "../src/services/services.js";
@@ -14,7 +15,12 @@ import { batchSpanRecorder, exportBatchSpans, type BatchTracingOptions } from ".
 /** Dead-letter queues are named after their queue with this suffix (see wrangler.toml). */
 export const deadLetterSuffix = "-dlq";
 
-export async function consumeIngestBatch(batch: MessageBatch<IngestMessage>, services: Services, tracing: BatchTracingOptions = {}): Promise<void> {
+export async function consumeIngestBatch(
+  batch: MessageBatch<IngestMessage>,
+  services: Services,
+  tracing: BatchTracingOptions = {},
+  calls?: () => CallCounts,
+): Promise<void> {
   const incoming: IncomingMessage[] = batch.messages.map((message) => ({ body: message.body, attempts: message.attempts }));
   let decisions: MessageDecision[];
   if (batch.queue.endsWith(deadLetterSuffix)) {
@@ -22,7 +28,7 @@ export async function consumeIngestBatch(batch: MessageBatch<IngestMessage>, ser
   } else {
     const spans = batchSpanRecorder(tracing);
     try {
-      decisions = await services.ingest.processBatch(incoming, { queue: batch.queue, spans });
+      decisions = await services.ingest.processBatch(incoming, { queue: batch.queue, spans, calls });
     } finally {
       exportBatchSpans(spans, tracing);
     }

@@ -56,6 +56,7 @@ import { TenantService } from "./services/tenant-service.js";
 import { QueryRewriter } from "./services/query-rewriter.js";
 import { providerBreakers } from "./services/provider-breakers.js";
 import { ResilientEmbedder } from "./services/resilient-embedder.js";
+import type { BindingCallCounter } from "./adapters/instrumentation/binding-call-counter.js";
 import { CachedQueryEmbedder } from "./services/cached-query-embedder.js";
 import { queryRewriteGenerationPolicy, ResilientGenerator } from "./services/resilient-generator.js";
 import { ResilientReranker } from "./services/resilient-reranker.js";
@@ -99,13 +100,21 @@ export interface Adapters {
   metricsReader: MetricsReader | undefined;
 }
 
+/** What `createAdapters` and `createServices` may be given besides `env`. */
+export interface CompositionOptions {
+  /** Counts the remote calls made through the DB, AI and vector index bindings (the queue consumer's per-batch figures). */
+  calls?: BindingCallCounter;
+}
+
 /** Picks the adapters for `env`. Cheap: no I/O except, in local mode, one D1 read. */
-export async function createAdapters(env: Env): Promise<Adapters> {
+export async function createAdapters(env: Env, options: CompositionOptions = {}): Promise<Adapters> {
   const mode = modeOf(env);
   const config = readConfig(env, mode);
   const log = createConsoleLogger(config.logLevel);
-  const store = new D1DocumentStore(env.DB);
-  const tenants = new D1TenantStore(env.DB);
+  const { calls } = options;
+  const db = calls ? calls.d1(env.DB) : env.DB;
+  const store = new D1DocumentStore(db);
+  const tenants = new D1TenantStore(db);
   const queue = new QueueIngestQueue(env.INGEST_QUEUE as Queue<IngestMessage>);
 
   let ai: AiRunner | undefined;
@@ -131,6 +140,10 @@ export async function createAdapters(env: Env): Promise<Adapters> {
     ai = env.AI as AiRunner | undefined;
   }
 
+  if (calls) {
+    if (ai) ai = calls.ai(ai);
+    vectors = calls.vectorize(vectors);
+  }
   const { metrics, metricsReader } = createMetrics(env, log);
 
   // Every provider call goes through the resilience layer: per-attempt time
@@ -195,8 +208,8 @@ function createMetrics(env: Env, log: Logger): { metrics: Metrics; metricsReader
 }
 
 /** Builds the services for one request or queue batch. */
-export async function createServices(env: Env): Promise<Services> {
-  const adapters = await createAdapters(env);
+export async function createServices(env: Env, options: CompositionOptions = {}): Promise<Services> {
+  const adapters = await createAdapters(env, options);
   const { mode, config, log, store, tenants, queue, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader } = adapters;
   const settings = new IndexSettings(store, { fusion: config.fusion, rerank: config.rerank });
   const search = new SearchService({

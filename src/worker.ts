@@ -5,6 +5,7 @@
 import { createApp } from "../functions/app.js";
 import { consumeIngestBatch } from "../queues/ingest-consumer.js";
 import { createServices } from "./composition-root.js";
+import { BindingCallCounter } from "./adapters/instrumentation/binding-call-counter.js";
 import { createConsoleLogger } from "./services/logger.js";
 import type { IngestMessage } from "./ports/ingest-queue.js";
 
@@ -15,8 +16,10 @@ const app = createApp(createServices);
 export default {
   fetch: app.fetch,
   async queue(batch, env, ctx) {
+    // The batch's remote calls are counted for its log line.
+    const calls = new BindingCallCounter();
     // env and ctx: the batch's spans go to the OTLP collector, if one is configured.
-    await consumeIngestBatch(batch, await createServices(env), { env, ctx });
+    await consumeIngestBatch(batch, await createServices(env, { calls }), { env, ctx }, () => calls.snapshot());
   },
   async scheduled(_controller, env, ctx) {
     // The runtime reports a failed scheduled run only as "exception": log what failed.

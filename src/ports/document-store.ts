@@ -54,6 +54,17 @@ export type SaveOutcome =
  * on. Every write a job makes is guarded by all four fields, so a job that
  * lost a race (newer version, deletion, re-creation) writes nothing visible.
  */
+/** A version a queue message names; an undefined incarnation (messages from before incarnations) matches the current one. */
+export interface ProcessingTarget {
+  tenantId: string;
+  documentId: string;
+  version: number;
+  incarnation: string | undefined;
+}
+
+/** A document loaded for processing; `content` is null when it was too long to load with the others. */
+export type ProcessingDocument = DocumentRecord & { content: string | null; contentLength: number };
+
 export interface VersionRef {
   tenantId: string;
   documentId: string;
@@ -131,27 +142,37 @@ export interface DocumentStore {
    * incarnation (messages from before incarnations) matches the current one.
    */
   loadForProcessing(tenantId: string, id: string, version: number, incarnation: string | undefined): Promise<(DocumentRecord & { content: string }) | null>;
-  markProcessing(ref: VersionRef): Promise<void>;
+  /**
+   * Starts processing a queue batch's versions in one round trip: each version
+   * still queued or processing is marked processing (its attempt counted),
+   * then loaded — null when it is gone, superseded or re-created. Content of
+   * more than `inlineContentChars` characters is left out (`content: null`;
+   * `loadForProcessing` fetches it), so one batch never loads unbounded text.
+   */
+  startProcessing(targets: readonly ProcessingTarget[], options: { inlineContentChars: number }): Promise<(ProcessingDocument | null)[]>;
   /** Records a failed attempt (error kept) while the document is retried; `status` "queued" while it waits for a provider. */
   recordAttemptError(ref: VersionRef, error: string, status?: "queued" | "processing"): Promise<void>;
   markFailed(ref: VersionRef, error: string): Promise<void>;
   /**
-   * Records (or bumps) the vector set of `ref` before vectors are upserted,
-   * and refreshes the document's heartbeat. Returns false, recording nothing,
-   * when `ref` is no longer the document's current version: then nothing
-   * may be written.
+   * Records (or bumps) the vector set of each `ref` before vectors are
+   * upserted, and refreshes the document's heartbeat, in one round trip.
+   * False for a version that is no longer its document's current one,
+   * recording nothing: then nothing of it may be written.
    */
-  claimVectorSet(ref: VersionRef, count: number): Promise<boolean>;
-  /** Inserts chunks of `ref`, skipping ids already present; does nothing if `ref` is no longer current. */
-  insertChunks(ref: VersionRef, chunks: ChunkInput[]): Promise<void>;
+  claimVectorSets(claims: readonly { ref: VersionRef; count: number }[]): Promise<boolean[]>;
+  /** Inserts the chunks of each version, skipping ids already present and versions no longer current. */
+  insertChunks(items: readonly { ref: VersionRef; chunks: readonly ChunkInput[] }[]): Promise<void>;
   /**
-   * Makes `ref` the version searches see — only if it is still current and
-   * exactly `chunkCount` of its chunk rows exist — and deletes older
+   * Makes each `ref` the version searches see — only if it is still current
+   * and exactly `chunkCount` of its chunk rows exist — and deletes older
    * versions' rows in the same step. When `ref` lost (superseded, deleted,
    * re-created), deletes its own rows if they can still exist, never anyone
-   * else's. Vectors are left to `reconcile`.
+   * else's. Vectors are left to `reconcile`. One round trip; true per
+   * activated version.
    */
-  activateVersion(ref: VersionRef, chunkCount: number): Promise<{ activated: boolean }>;
+  activateVersions(items: readonly { ref: VersionRef; chunkCount: number }[]): Promise<boolean[]>;
+  /** Those of `documents` that have a stale vector set with work left (see `staleVectorSets`), in one round trip. */
+  documentsWithStaleSets(documents: readonly { tenantId: string; documentId: string }[], options: { claimedBefore: string }): Promise<{ tenantId: string; documentId: string }[]>;
 
   /**
    * Stale vector sets (not the active or current version of a live

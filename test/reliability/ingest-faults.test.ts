@@ -20,11 +20,11 @@ function paragraphs(topic: string, count: number): string {
 
 describe("a consumer that dies mid-batch", () => {
   const steps = [
-    ["markProcessing", "store", "after"],
-    ["claimVectorSet", "store", "after"],
+    ["startProcessing", "store", "after"],
+    ["claimVectorSets", "store", "after"],
     ["upsert", "vectors", "after"],
     ["insertChunks", "store", "after"],
-    ["activateVersion", "store", "after"],
+    ["activateVersions", "store", "after"],
     ["staleVectorSets", "store", "before"],
   ] as const;
   for (const [step, port, at] of steps) {
@@ -175,7 +175,7 @@ describe("re-posting while the document is processing", () => {
     const doc = { id: "repost-same", content: "Tarsiers cannot move their eyes." };
     const [first] = await submit(rig, "default", [doc]);
     const gate = new Gate();
-    const firstJob = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersion", gate) }), [first!]);
+    const firstJob = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersions", gate) }), [first!]);
     await gate.reached;
     const [again] = await submit(rig, "default", [doc]);
     expect(again).toEqual(first);

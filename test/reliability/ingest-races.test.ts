@@ -28,12 +28,12 @@ describe("two versions racing", () => {
     const [v1] = await submit(rig, "default", [{ id: "race-versions", content: "Axolotls regrow their limbs.\n\nThey live in Mexican lakes." }]);
     // v1's job runs up to its activation and waits there.
     const v1Gate = new Gate();
-    const v1Job = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersion", v1Gate) }), [v1!]);
+    const v1Job = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersions", v1Gate) }), [v1!]);
     await v1Gate.reached;
     // Meanwhile v2 is posted and its job writes its rows, then waits before activating.
     const [v2] = await submit(rig, "default", [{ id: "race-versions", content: "Olms live in dark caves.\n\nThey can go years without food." }]);
     const v2Gate = new Gate();
-    const v2Job = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersion", v2Gate) }), [v2!]);
+    const v2Job = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersions", v2Gate) }), [v2!]);
     await v2Gate.reached;
     expect((await rowsOf("race-versions")).map((row) => row.version)).toContain(2);
 
@@ -141,7 +141,7 @@ describe("delete, then re-create the same id", () => {
 });
 
 describe("delete while processing, then re-post the same id", () => {
-  for (const step of ["claimVectorSet", "insertChunks", "activateVersion"] as const) {
+  for (const step of ["claimVectorSets", "insertChunks", "activateVersions"] as const) {
     it(`the deleted text never comes back (old job paused before ${step})`, async () => {
       const rig = await createRig(vars);
       const id = `deleted-${step}`;
@@ -173,7 +173,7 @@ describe("the same message twice at once", () => {
     const rig = await createRig(vars);
     const [message] = await submit(rig, "default", [{ id: "twice", content: "Narwhal tusks are teeth.\n\n## More\n\nThey spiral counter-clockwise." }]);
     const gate = new Gate();
-    const first = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersion", gate) }), [message!]);
+    const first = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "activateVersions", gate) }), [message!]);
     await gate.reached;
     expect(await deliver(rig.processor(), [message!])).toEqual([{ action: "ack" }]);
     gate.release();
@@ -190,7 +190,7 @@ describe("the same message twice at once", () => {
     const [v1] = await submit(rig, "default", [{ id: "twice-then-newer", content: "Shoebills stand still for hours." }]);
     const gate = new Gate();
     // The duplicate waits before claiming its set; the other delivery activates v1 meanwhile, then v2 is posted.
-    const duplicate = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "claimVectorSet", gate) }), [v1!]);
+    const duplicate = deliver(rig.processor({ store: pauseAt(rig.adapters.store, "claimVectorSets", gate) }), [v1!]);
     await gate.reached;
     expect(await deliver(rig.processor(), [v1!])).toEqual([{ action: "ack" }]);
     const [v2] = await submit(rig, "default", [{ id: "twice-then-newer", content: "Shoebills eat lungfish." }]);

@@ -12,7 +12,7 @@
  * single statements: every write of a job carries the (version, incarnation)
  * it works for and applies only while the document still has them, and the
  * deletes that clean up after a lost race touch only rows that can belong to
- * the loser (see `activateVersion` and `dropVectorSet`).
+ * the loser (see `activateVersions` and `dropVectorSet`).
  */
 import type {
   ChunkInput,
@@ -26,6 +26,8 @@ import type {
   IndexStats,
   KeywordHit,
   ListPage,
+  ProcessingDocument,
+  ProcessingTarget,
   SaveOutcome,
   UnfinishedDocument,
   VectorSet,
@@ -195,14 +197,31 @@ export class D1DocumentStore implements DocumentStore {
     return row ? { ...toRecord(row), content: row.content } : null;
   }
 
-  async markProcessing(ref: VersionRef): Promise<void> {
-    await this.db
-      .prepare(
-        `UPDATE documents SET status = 'processing', attempts = attempts + 1, updated_at = ${now}
-         WHERE tenant_id = ? AND id = ? AND version = ? AND incarnation = ? AND status IN ('queued', 'processing')`,
-      )
-      .bind(...refParams(ref))
-      .run();
+  async startProcessing(targets: readonly ProcessingTarget[], options: { inlineContentChars: number }): Promise<(ProcessingDocument | null)[]> {
+    if (targets.length === 0) return [];
+    const statements = targets.flatMap((target) => {
+      const params = [target.tenantId, target.documentId, target.version, target.incarnation ?? null] as const;
+      return [
+        // Only a version still waiting or in progress moves to processing (counting the attempt).
+        this.db
+          .prepare(
+            `UPDATE documents SET status = 'processing', attempts = attempts + 1, updated_at = ${now}
+             WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?4 IS NULL OR incarnation = ?4) AND status IN ('queued', 'processing')`,
+          )
+          .bind(...params),
+        this.db
+          .prepare(
+            `SELECT ${documentColumns}, CASE WHEN length(content) <= ?5 THEN content END AS content, length(content) AS content_length
+             FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?4 IS NULL OR incarnation = ?4)`,
+          )
+          .bind(...params, options.inlineContentChars),
+      ];
+    });
+    const results = await this.db.batch<DocumentRow & { content: string | null; content_length: number }>(statements);
+    return targets.map((_, i) => {
+      const row = results[2 * i + 1]?.results[0];
+      return row ? { ...toRecord(row), content: row.content, contentLength: row.content_length } : null;
+    });
   }
 
   async recordAttemptError(ref: VersionRef, error: string, status?: "queued" | "processing"): Promise<void> {
@@ -222,8 +241,9 @@ export class D1DocumentStore implements DocumentStore {
       .run();
   }
 
-  async claimVectorSet(ref: VersionRef, count: number): Promise<boolean> {
-    const [claim] = await this.db.batch<{ writes: number }>([
+  async claimVectorSets(claims: readonly { ref: VersionRef; count: number }[]): Promise<boolean[]> {
+    if (claims.length === 0) return [];
+    const statements = claims.flatMap(({ ref, count }) => [
       // Written before the vectors, and only while `ref` is current (see migrations/0005).
       this.db
         .prepare(
@@ -239,32 +259,35 @@ export class D1DocumentStore implements DocumentStore {
         .prepare(`UPDATE documents SET updated_at = ${now} WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4 AND status = 'processing'`)
         .bind(...refParams(ref)),
     ]);
-    return (claim?.results.length ?? 0) > 0;
+    const results = await this.db.batch<{ writes: number }>(statements);
+    return claims.map((_, i) => (results[2 * i]?.results.length ?? 0) > 0);
   }
 
-  async insertChunks(ref: VersionRef, chunks: ChunkInput[]): Promise<void> {
-    // 4 shared parameters + 8 per row, within D1's 100-parameter limit.
-    const rowsPerStatement = Math.floor((maxParams - 4) / 8);
-    const statements = chunked(chunks, rowsPerStatement).map((rows) => {
-      const values = rows.map((_, i) => `(${Array.from({ length: 8 }, (_, j) => `?${5 + i * 8 + j}`).join(", ")})`).join(", ");
-      const params = rows.flatMap((chunk) => [chunk.id, chunk.seq, chunk.title, chunk.heading, chunk.text, chunk.start, chunk.end, chunk.tokenCount]);
-      // OR IGNORE + deterministic ids: a redelivered message cannot duplicate rows.
-      // The EXISTS guard drops rows for a version that was superseded, deleted or re-created meanwhile.
-      return this.db
-        .prepare(
-          `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count)
-           SELECT v.column1, ?1, ?2, ?3, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8
-           FROM (VALUES ${values}) AS v
-           WHERE EXISTS (${currentVersionSql})`,
-        )
-        .bind(...refParams(ref), ...params);
-    });
-    // Production D1 allows 1,000 queries per Worker invocation (paid plan); keep batches modest.
-    for (const group of chunked(statements, 50)) await this.db.batch(group);
+  async insertChunks(items: readonly { ref: VersionRef; chunks: readonly ChunkInput[] }[]): Promise<void> {
+    const statements = items.flatMap(({ ref, chunks }) =>
+      // Rows travel as one JSON parameter per statement (D1 allows 100 bound
+      // parameters but 100 KB per statement), so a statement carries ~60 chunks, not 12.
+      packRows(chunks.map((chunk) => JSON.stringify([chunk.id, chunk.seq, chunk.title, chunk.heading, chunk.text, chunk.start, chunk.end, chunk.tokenCount])), maxRowsJsonBytes).map((rows) =>
+        // OR IGNORE + deterministic ids: a redelivered message cannot duplicate rows.
+        // The EXISTS guard drops rows for a version that was superseded, deleted or re-created meanwhile.
+        this.db
+          .prepare(
+            `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count)
+             SELECT json_extract(r.value, '$[0]'), ?1, ?2, ?3, json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'),
+                    json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'), json_extract(r.value, '$[7]')
+             FROM json_each(?5) AS r
+             WHERE EXISTS (${currentVersionSql})`,
+          )
+          .bind(...refParams(ref), `[${rows.join(",")}]`),
+      ),
+    );
+    for (const group of packStatements(statements)) await this.db.batch(group);
   }
 
-  async activateVersion(ref: VersionRef, chunkCount: number): Promise<{ activated: boolean }> {
-    const [, update] = await this.db.batch<{ id: string }>([
+  async activateVersions(items: readonly { ref: VersionRef; chunkCount: number }[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    const perItem = 7;
+    const statements = items.flatMap(({ ref, chunkCount }) => [
       // Rows past `chunkCount` can only come from an earlier attempt that chunked differently (a configuration change).
       this.db
         .prepare(
@@ -298,7 +321,23 @@ export class D1DocumentStore implements DocumentStore {
       // (Deleted or re-created: its rows were deleted with the document, or never written.)
       this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND EXISTS (${supersededVersionSql})`).bind(...refParams(ref)),
     ]);
-    return { activated: (update?.results.length ?? 0) > 0 };
+    const results = await this.db.batch<{ id: string }>(statements);
+    return items.map((_, i) => (results[perItem * i + 1]?.results.length ?? 0) > 0);
+  }
+
+  async documentsWithStaleSets(documents: readonly { tenantId: string; documentId: string }[], options: { claimedBefore: string }): Promise<{ tenantId: string; documentId: string }[]> {
+    if (documents.length === 0) return [];
+    const statements = chunked(documents, Math.floor((maxParams - 1) / 2)).map((group) =>
+      this.db
+        .prepare(
+          `SELECT DISTINCT s.tenant_id, s.document_id FROM vector_sets s
+           JOIN (VALUES ${group.map((_, i) => `(?${2 * i + 2}, ?${2 * i + 3})`).join(", ")}) AS wanted ON wanted.column1 = s.tenant_id AND wanted.column2 = s.document_id
+           WHERE (s.purged_writes IS NOT s.writes OR s.updated_at < ?1) AND NOT EXISTS (${liveSetSql})`,
+        )
+        .bind(options.claimedBefore, ...group.flatMap((doc) => [doc.tenantId, doc.documentId])),
+    );
+    const results = await this.db.batch<{ tenant_id: string; document_id: string }>(statements);
+    return results.flatMap((result) => result.results.map((row) => ({ tenantId: row.tenant_id, documentId: row.document_id })));
   }
 
   async isCurrent(ref: VersionRef): Promise<boolean> {
@@ -581,6 +620,48 @@ function parseMetadata(json: string): DocumentMetadata {
 
 function placeholders(count: number): string {
   return Array.from({ length: count }, () => "?").join(", ");
+}
+
+/** Bytes of JSON rows one statement carries (D1: 100 KB per statement). */
+const maxRowsJsonBytes = 90_000;
+/** Statements per db.batch() call. */
+const maxStatementsPerBatch = 500;
+
+/** Groups serialised rows so each group's JSON stays under `maxBytes` (a larger row goes alone). */
+function packRows(rows: readonly string[], maxBytes: number): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let bytes = 2;
+  for (const row of rows) {
+    const size = utf8Length(row) + 1;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      groups.push(current);
+      current = [];
+      bytes = 2;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+function packStatements(statements: readonly D1PreparedStatement[]): D1PreparedStatement[][] {
+  return chunked(statements, maxStatementsPerBatch);
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 function chunked<T>(items: readonly T[], size: number): T[][] {

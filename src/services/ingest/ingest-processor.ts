@@ -3,15 +3,20 @@
  * to ack or retry; it never touches the queue's message API itself (queues/
  * does), but it may send follow-up messages (deferrals, continuations).
  *
- * The pipeline, for the ingest messages of a batch:
- *   load + chunk every document (prepare-document.ts), then walk embedding
+ * The pipeline, for the ingest messages of a batch (every remote step pooled
+ * across the batch's documents):
+ *   load — every version in one D1 round trip (`startProcessing`, which also
+ *   marks them processing); parse + chunk each (prepare-document.ts); embed in
  *   windows of at most `embedder.maxBatchSize` texts pooled across documents
- *   (core/ingest/embedding-windows.ts); each document's vectors go to its
- *   DocumentIndexer, which upserts them in groups of ≤ 1,000 and, after the
- *   last one, writes the chunk rows and activates the version; then the
- *   document's stale vector sets are purged (vector-set-reaper.ts).
- * Memory is bounded by one window plus one upsert group per open document,
- * whatever the batch holds.
+ *   (core/ingest/embedding-windows.ts); the IndexWriter (index-writer.ts)
+ *   upserts vectors 1,000 at a time per namespace, each upsert after one
+ *   round trip claiming the vector sets it writes, then writes every complete
+ *   document's chunk rows in one round trip and activates them in another;
+ *   finally the documents with stale vector sets (one round trip finds them)
+ *   are reaped (vector-set-reaper.ts).
+ * For a batch of 100 one-chunk documents that is 1 embedding call, 1 upsert
+ * and about 6 D1 round trips. Memory is bounded by the batch's chunks, one
+ * window of vectors and one upsert group per namespace.
  *
  * Exactly-once effect under redelivery, concurrent consumers, crashes at any
  * point, deletes and re-posts: chunk ids are deterministic per incarnation and
@@ -22,8 +27,9 @@
  *
  * Observability: one `queue.batch` log line per batch — batch id, trace id,
  * counts and per-stage durations (`stages_ms`: load, parse, chunk, embed,
- * upsert, index, reap), the tenant when the batch holds one; ids and numbers
- * only, never document text. The batch is traced: a root span
+ * upsert, index, reap), the tenant when the batch holds one, and the remote
+ * calls it made (`calls`: AI.run calls, Vectorize calls, D1 round trips) when
+ * the consumer counts them; ids and numbers only, never document text. The batch is traced: a root span
  * `queue <name>` (kind consumer) with a span per stage (load, parse, chunk
  * per document; embed per embedding call; upsert, index per document; reap),
  * each carrying the batch id and the tenant(s); in local mode
@@ -44,9 +50,9 @@ import type { TenantStore } from "../../ports/tenant-store.js";
 import { vectorizeLimits, type VectorIndex } from "../../ports/vector-index.js";
 import type { IndexGuard } from "../index-guard.js";
 import type { Logger } from "../logger.js";
-import { DocumentIndexer, SupersededError } from "./document-indexer.js";
+import { IndexWriter, type IndexSlot } from "./index-writer.js";
 import { classifyFailure, deferralDelay, describeFailure, retryAfterOf, retryDelay } from "./failure-policy.js";
-import { chunkParsed, loadVersion, parseVersion, type Loaded, type PreparedDocument } from "./prepare-document.js";
+import { chunkParsed, classifyLoaded, inlineContentChars, parseVersion, type Loaded, type PreparedDocument } from "./prepare-document.js";
 import { TenantPurge } from "./tenant-purge.js";
 import { VectorSetReaper } from "./vector-set-reaper.js";
 
@@ -89,6 +95,8 @@ export interface BatchTrace {
   spans?: SpanRecorder;
   /** Identifies the batch in its log line and spans; default: a new UUID. */
   batchId?: string;
+  /** The remote calls made so far through the batch's bindings (binding-call-counter.ts), for the log line. */
+  calls?: () => { ai: number; vectorize: number; d1: number };
 }
 
 type IngestBody = Extract<IngestMessage, { kind: "ingest" }>;
@@ -97,8 +105,16 @@ interface Job {
   index: number;
   message: IncomingMessage;
   body: IngestBody;
-  indexer: DocumentIndexer;
+  document: PreparedDocument;
+  slot?: IndexSlot;
   decision?: MessageDecision;
+}
+
+/** An ingest message waiting for its version to be loaded. */
+interface Candidate {
+  index: number;
+  message: IncomingMessage;
+  body: IngestBody;
 }
 
 /** Stage durations and counts of one batch, for its log line. */
@@ -165,22 +181,27 @@ export class IngestProcessor {
     const decisions: (MessageDecision | undefined)[] = new Array(messages.length).fill(undefined);
     const jobs: Job[] = [];
 
+    const candidates: Candidate[] = [];
     for (const [index, message] of messages.entries()) {
       const body = parseMessage(message.body);
       if (!body) {
         this.deps.log.error("ingest.malformed_message", { body: String(JSON.stringify(message.body)).slice(0, 200) });
         decisions[index] = { action: "ack" };
       } else if (body.kind === "ingest") {
-        const job = await this.prepare(index, message, body, run);
-        if ("action" in job) decisions[index] = job;
-        else jobs.push(job);
+        candidates.push({ index, message, body });
       } else {
         decisions[index] = await this.maintenance(message, body, run);
       }
     }
 
-    if (jobs.length > 0) await this.embedAndIndex(jobs, run);
+    const reapAfter: { tenantId: string; documentId: string }[] = [];
+    for (const prepared of await this.prepare(candidates, run, reapAfter)) {
+      if ("decision" in prepared && !("document" in prepared)) decisions[prepared.index] = prepared.decision;
+      else jobs.push(prepared);
+    }
+    if (jobs.length > 0) await this.embedAndIndex(jobs, run, reapAfter);
     for (const job of jobs) decisions[job.index] = job.decision;
+    await this.reapDocuments(reapAfter, run);
 
     const final = decisions.map((decision) => decision ?? { action: "ack" as const });
     stats.retried = final.filter((decision) => decision.action === "retry").length;
@@ -195,6 +216,7 @@ export class IngestProcessor {
       ...stats,
       stages_ms: roundAll(stats.stages_ms),
       duration_ms: round(performance.now() - started),
+      ...(trace.calls ? { calls: trace.calls() } : {}),
       ...(this.deps.logSpans ? { spans: summarizeSpans(spans.finished(), { omitAttributes: tenants.length === 1 ? ["batch_id", "tenant"] : ["batch_id"] }) } : {}),
       ...(spans.droppedSpans > 0 ? { dropped_spans: spans.droppedSpans } : {}),
     });
@@ -223,56 +245,58 @@ export class IngestProcessor {
     return decisions;
   }
 
-  private async prepare(index: number, message: IncomingMessage, body: IngestBody, run: BatchRun): Promise<Job | MessageDecision> {
-    const { stats } = run;
-    const tenant = { tenant: body.tenant_id };
-    let ref: VersionRef | undefined;
+  /**
+   * Loads every candidate's version in one round trip, then parses and chunks
+   * each. Versions with nothing to do are acked (and their documents queued
+   * for reaping: a consumer that died after activating, or losing, may have
+   * left stale vectors).
+   */
+  private async prepare(candidates: Candidate[], run: BatchRun, reapAfter: { tenantId: string; documentId: string }[]): Promise<(Job | { index: number; decision: MessageDecision })[]> {
+    if (candidates.length === 0) return [];
+    let loaded: Loaded[];
     try {
-      const loaded = await this.stage(run, "load", tenant, async (span): Promise<Loaded> => {
-        const found = await loadVersion(this.deps.store, {
-          tenantId: body.tenant_id,
-          documentId: body.document_id,
-          version: body.version,
-          incarnation: body.incarnation,
-        });
-        if (found.kind === "skipped") {
-          span.setAttribute("skipped", found.reason);
-          return found;
-        }
-        ref = found.ref;
-        await this.deps.store.markProcessing(found.ref);
-        return found;
+      loaded = await this.stage(run, "load", { documents: candidates.length }, async (span) => {
+        const rows = await this.deps.store.startProcessing(
+          candidates.map(({ body }) => ({ tenantId: body.tenant_id, documentId: body.document_id, version: body.version, incarnation: body.incarnation })),
+          { inlineContentChars },
+        );
+        const versions: Loaded[] = [];
+        for (const row of rows) versions.push(await classifyLoaded(this.deps.store, row));
+        const skipped = [...new Set(versions.flatMap((version) => (version.kind === "skipped" ? [version.reason] : [])))];
+        if (skipped.length > 0) span.setAttribute("skipped", skipped.join(","));
+        return versions;
       });
-      if (loaded.kind === "skipped") {
-        // A duplicate, or a version that lost: finish what a consumer that died
-        // after activating (or losing) may have left, the purge of stale vectors.
-        if (loaded.reason !== "failed") await this.reapDocument({ tenantId: body.tenant_id, documentId: body.document_id }, run);
-        return { action: "ack" };
-      }
-      const loadedRef = loaded.ref;
-      const parsed = await this.stage(run, "parse", { ...tenant, format: loaded.doc.format, characters: loaded.doc.content.length }, () => parseVersion(loaded.doc));
-      const document: PreparedDocument = await this.stage(run, "chunk", tenant, async (span) => {
-        const chunked = await chunkParsed(loadedRef, loaded.doc, parsed, this.deps.chunking);
-        span.setAttribute("chunks", chunked.chunks.length);
-        return chunked;
-      });
-      stats.documents += 1;
-      const indexer = new DocumentIndexer(
-        {
-          store: this.deps.store,
-          vectors: this.deps.vectors,
-          upsertSize: this.deps.upsertSize,
-          onStage: (stage, ms) => {
-            stats.stages_ms[stage] += ms;
-          },
-          spans: run.spans,
-        },
-        document,
-      );
-      return { index, message, body, indexer };
     } catch (error) {
-      return this.failure(message, body, ref, error, run);
+      const out: { index: number; decision: MessageDecision }[] = [];
+      for (const candidate of candidates) out.push({ index: candidate.index, decision: await this.failure(candidate.message, candidate.body, undefined, error, run) });
+      return out;
     }
+    const out: (Job | { index: number; decision: MessageDecision })[] = [];
+    for (const [i, candidate] of candidates.entries()) {
+      const { index, message, body } = candidate;
+      const tenant = { tenant: body.tenant_id };
+      let ref: VersionRef | undefined;
+      try {
+        const version = loaded[i]!;
+        if (version.kind === "skipped") {
+          if (version.reason !== "failed") reapAfter.push({ tenantId: body.tenant_id, documentId: body.document_id });
+          out.push({ index, decision: { action: "ack" } });
+          continue;
+        }
+        ref = version.ref;
+        const parsed = await this.stage(run, "parse", { ...tenant, format: version.doc.format, characters: version.doc.content.length }, () => parseVersion(version.doc));
+        const document: PreparedDocument = await this.stage(run, "chunk", tenant, async (span) => {
+          const chunked = await chunkParsed(version.ref, version.doc, parsed, this.deps.chunking);
+          span.setAttribute("chunks", chunked.chunks.length);
+          return chunked;
+        });
+        run.stats.documents += 1;
+        out.push({ index, message, body, document });
+      } catch (error) {
+        out.push({ index, decision: await this.failure(message, body, ref, error, run) });
+      }
+    }
+    return out;
   }
 
   /** Runs one stage of the batch in a span (tagged with `attributes`), adding its wall time to `stages_ms`. */
@@ -285,19 +309,29 @@ export class IngestProcessor {
     }
   }
 
-  /** Pooled, bounded embedding of every job's texts, then indexing of each job as its last vector arrives. */
-  private async embedAndIndex(jobs: Job[], run: BatchRun): Promise<void> {
+  /** Pooled, bounded embedding of every job's texts into the batch's IndexWriter, then its writes and activations. */
+  private async embedAndIndex(jobs: Job[], run: BatchRun, reapAfter: { tenantId: string; documentId: string }[]): Promise<void> {
     const { stats } = run;
     try {
       await this.deps.guard.check();
     } catch (error) {
-      for (const job of jobs) job.decision = await this.failure(job.message, job.body, job.indexer.document.ref, error, run);
+      for (const job of jobs) job.decision = await this.failure(job.message, job.body, job.document.ref, error, run);
       return;
     }
+    const writer = new IndexWriter({
+      store: this.deps.store,
+      vectors: this.deps.vectors,
+      upsertSize: this.deps.upsertSize,
+      onStage: (stage, ms) => {
+        stats.stages_ms[stage] += ms;
+      },
+      spans: run.spans,
+    });
+    const slots = jobs.map((job) => (job.slot = writer.open(job.document)));
     const windowSize = Math.max(1, Math.min(this.deps.embedder.maxBatchSize, this.deps.embeddingWindow ?? this.deps.embedder.maxBatchSize));
-    const counts = jobs.map((job) => job.indexer.document.embeddingTexts.length);
-    for (const window of embeddingWindows(counts, windowSize, (i) => jobs[i]!.decision === undefined)) {
-      const texts = window.segments.flatMap((segment) => jobs[segment.document]!.indexer.document.embeddingTexts.slice(segment.from, segment.to));
+    const counts = jobs.map((job) => job.document.embeddingTexts.length);
+    for (const window of embeddingWindows(counts, windowSize, (i) => slots[i]!.outcome === undefined)) {
+      const texts = window.segments.flatMap((segment) => jobs[segment.document]!.document.embeddingTexts.slice(segment.from, segment.to));
       let vectors: number[][];
       const windowTenants = [...new Set(window.segments.map((segment) => jobs[segment.document]!.body.tenant_id))];
       const attributes: Attributes = {
@@ -313,48 +347,61 @@ export class IngestProcessor {
           return embedded;
         });
       } catch (error) {
-        for (const segment of window.segments) {
-          const job = jobs[segment.document]!;
-          job.decision ??= await this.failure(job.message, job.body, job.indexer.document.ref, error, run);
-        }
+        for (const segment of window.segments) writer.settle(slots[segment.document]!, { kind: "failed", error });
         continue;
       }
       let offset = 0;
       for (const segment of window.segments) {
-        const job = jobs[segment.document]!;
         const own = vectors.slice(offset, offset + segment.to - segment.from);
         offset += segment.to - segment.from;
-        if (job.decision) continue;
-        try {
-          await job.indexer.add(own);
-          if (job.indexer.complete) job.decision = await this.complete(job, run);
-        } catch (error) {
-          job.decision = error instanceof SupersededError ? await this.lost(job, run) : await this.failure(job.message, job.body, job.indexer.document.ref, error, run);
-        }
+        await writer.add(slots[segment.document]!, own);
+      }
+    }
+    await writer.finish();
+
+    for (const job of jobs) {
+      const outcome = job.slot!.outcome!;
+      const { ref, chunks } = job.document;
+      if (outcome.kind === "activated") {
+        stats.indexed += 1;
+        stats.chunks += chunks.length;
+        this.metrics.record({ kind: "document_indexed", tenant: ref.tenantId, chunks: chunks.length });
+        this.deps.log.info("ingest.indexed", { tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version, chunks: chunks.length });
+        reapAfter.push({ tenantId: ref.tenantId, documentId: ref.documentId });
+        job.decision = { action: "ack" };
+      } else if (outcome.kind === "superseded") {
+        job.decision = await this.lost(job, run);
+      } else {
+        job.decision = await this.failure(job.message, job.body, ref, outcome.error, run);
       }
     }
   }
 
-  private async complete(job: Job, run: BatchRun): Promise<MessageDecision> {
-    const { stats } = run;
-    const outcome = await job.indexer.finish();
-    if (outcome === "superseded") return this.lost(job, run);
-    const { ref, chunks } = job.indexer.document;
-    stats.indexed += 1;
-    stats.chunks += chunks.length;
-    this.metrics.record({ kind: "document_indexed", tenant: ref.tenantId, chunks: chunks.length });
-    const purged = await this.reapDocument(ref, run);
-    this.deps.log.info("ingest.indexed", { tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version, chunks: chunks.length, purged_vectors: purged });
-    return { action: "ack" };
-  }
-
-  /** The version lost a race: nothing it wrote is visible; purge what it upserted. */
+  /** The version lost a race: nothing it wrote is visible; purge what it upserted (its upserts are over: the batch's writer is done). */
   private async lost(job: Job, run: BatchRun): Promise<MessageDecision> {
-    const { ref } = job.indexer.document;
+    const { ref } = job.document;
     run.stats.superseded += 1;
     const purged = await this.reapDocument(ref, run, { own: ref });
     this.deps.log.info("ingest.superseded", { tenant_id: ref.tenantId, document_id: ref.documentId, version: ref.version, purged_vectors: purged });
     return { action: "ack" };
+  }
+
+  /** Reaps the documents among `documents` that have stale vector sets (one round trip finds them). */
+  private async reapDocuments(documents: { tenantId: string; documentId: string }[], run: BatchRun): Promise<void> {
+    if (documents.length === 0) return;
+    let stale: { tenantId: string; documentId: string }[];
+    try {
+      stale = await this.stage(run, "reap", { documents: documents.length }, () =>
+        this.deps.store.documentsWithStaleSets(documents, { claimedBefore: this.reaper.leaseCutoff() }),
+      );
+    } catch (error) {
+      this.deps.log.warn("ingest.reap_deferred", { documents: documents.length, detail: String(error) });
+      return;
+    }
+    for (const doc of stale) {
+      const purged = await this.reapDocument(doc, run);
+      if (purged > 0) this.deps.log.info("ingest.reaped", { tenant_id: doc.tenantId, document_id: doc.documentId, purged_vectors: purged });
+    }
   }
 
   /** Purges the document's stale vector sets; a failure here is left to the sweeper (stale vectors are invisible to searches). */

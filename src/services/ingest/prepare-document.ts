@@ -1,6 +1,7 @@
 /**
- * Ingestion stage 1: load the version a message names, decide whether there
- * is anything to do, then parse it (`parseVersion`) and chunk it
+ * Ingestion stage 1: given the version a message names (loaded with the rest
+ * of the batch by `DocumentStore.startProcessing`), decide whether there is
+ * anything to do, then parse it (`parseVersion`) and chunk it
  * (`chunkParsed`) — two steps, so each is timed and traced on its own. Only
  * the chunks are kept, not the raw content, so a batch holds chunk texts only.
  */
@@ -8,7 +9,7 @@ import { chunkDocument, type ChunkingOptions } from "../../core/chunking/chunker
 import { chunkId, chunkIdPrefix } from "../../core/document-identity.js";
 import { PermanentError } from "../../core/errors.js";
 import { parseDocument, type ParsedDocument } from "../../core/parsing/parse-document.js";
-import type { ChunkInput, DocumentMetadata, DocumentRecord, DocumentStore, VersionRef } from "../../ports/document-store.js";
+import type { ChunkInput, DocumentMetadata, DocumentRecord, DocumentStore, ProcessingDocument, VersionRef } from "../../ports/document-store.js";
 
 export interface PreparedDocument {
   ref: VersionRef;
@@ -23,21 +24,25 @@ export type Loaded =
   /** Nothing to do: deleted, superseded or re-created (`gone`), indexed already (a duplicate delivery), or failed for good. */
   | { kind: "skipped"; reason: "gone" | "indexed" | "failed" };
 
-export interface IngestTarget {
-  tenantId: string;
-  documentId: string;
-  version: number;
-  /** Undefined for messages from before incarnations: the current incarnation. */
-  incarnation: string | undefined;
-}
+/**
+ * Characters of content loaded together with the rest of a batch's documents;
+ * a longer document's content is fetched on its own, so a batch of 100
+ * documents holds at most ~13 MB of raw text at once.
+ */
+export const inlineContentChars = 65_536;
 
-/** Loads the version a message names and says whether there is work to do. */
-export async function loadVersion(store: DocumentStore, target: IngestTarget): Promise<Loaded> {
-  const doc = await store.loadForProcessing(target.tenantId, target.documentId, target.version, target.incarnation);
+/**
+ * Says whether a version `startProcessing` returned has work to do; fetches
+ * its content when it was too long to come with the batch.
+ */
+export async function classifyLoaded(store: Pick<DocumentStore, "loadForProcessing">, doc: ProcessingDocument | null): Promise<Loaded> {
   if (!doc) return { kind: "skipped", reason: "gone" };
   if (doc.status === "ready" && doc.activeVersion === doc.version) return { kind: "skipped", reason: "indexed" };
   if (doc.status === "failed") return { kind: "skipped", reason: "failed" };
-  return { kind: "loaded", ref: { tenantId: doc.tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation }, doc };
+  const ref = { tenantId: doc.tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation };
+  if (doc.content !== null) return { kind: "loaded", ref, doc: { ...doc, content: doc.content } };
+  const full = await store.loadForProcessing(ref.tenantId, ref.documentId, ref.version, ref.incarnation);
+  return full ? { kind: "loaded", ref, doc: full } : { kind: "skipped", reason: "gone" };
 }
 
 /** Parses a loaded version's content (the "parse" stage). */
