@@ -1,5 +1,6 @@
 // Tests for the local Vectorize stand-in's store: exact search against a
-// brute-force reference, delete-by-swap, persistence, torn logs, compaction.
+// brute-force reference (with and without the int8 pre-scan), delete-by-swap,
+// persistence, torn logs, compaction.
 import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,8 +20,12 @@ function tempDir(): string {
   return dir;
 }
 
-function openStore(dir: string, compaction?: { ratio?: number; minBytes?: number }): LocalVectorStore {
-  const store = new LocalVectorStore({ dataDir: dir, compaction });
+function openStore(
+  dir: string,
+  compaction?: { ratio?: number; minBytes?: number },
+  search?: { int8?: boolean; prescanMinCandidates?: number },
+): LocalVectorStore {
+  const store = new LocalVectorStore({ dataDir: dir, compaction, search });
   cleanups.push(() => store.close());
   return store;
 }
@@ -415,5 +420,200 @@ describe("scale", () => {
     const result = index.query(query, { topK: 10 });
     expect(result[0]!.id).toBe("v1234");
     expectSameRanking(result, bruteForce("cosine", live, query, { topK: 10 }));
+  });
+});
+
+describe("int8 pre-scan", () => {
+  /** Pre-scan every query with more candidates than topK, however few. */
+  const always = { prescanMinCandidates: 0 };
+
+  it.each(metrics)("equals a brute-force sort for %s with namespaces and filters when every query is pre-scanned", (metric) => {
+    const dims = 24;
+    const store = openStore(tempDir(), undefined, always);
+    const index = store.createIndex("prescan", { dimensions: dims, metric });
+    const vectors = randomVectors(1500, dims, 8);
+    for (let start = 0; start < vectors.length; start += 500) index.upsert(vectors.slice(start, start + 500));
+    const live = new Map(vectors.map((v) => [v.id, v]));
+    const next = random(98);
+    const filters = [undefined, { category: "news" }, { rank: { $gte: 3, $lt: 7 } }, { flag: { $ne: true } }, { category: { $in: ["blog", "wiki"] } }];
+    let prescanned = 0;
+    let candidates = 0;
+    let scored = 0;
+    for (const namespace of [undefined, "ns0", "ns2"]) {
+      for (const filter of filters) {
+        for (const topK of [1, 7, 100]) {
+          const query = Array.from({ length: dims }, () => next() * 2 - 1);
+          expectSameRanking(index.query(query, { topK, namespace, filter }), bruteForce(metric, live, query, { topK, namespace, filter }));
+          const stats = index.lastSearch!;
+          // With no more candidates than topK, all of them are returned: nothing to rule out.
+          expect(stats.prescan).toBe(stats.candidates > topK);
+          if (stats.prescan) {
+            prescanned++;
+            candidates += stats.candidates;
+            scored += stats.scoredExactly;
+          }
+        }
+      }
+    }
+    expect(prescanned).toBeGreaterThan(40);
+    // It saved work: most candidates were ruled out without exact scoring.
+    expect(scored).toBeLessThan(candidates / 2);
+  });
+
+  it("gives the same answers with and without the int8 copy", () => {
+    const dims = 16;
+    const vectors = randomVectors(900, dims, 31);
+    const withInt8 = openStore(tempDir(), undefined, always).createIndex("a", { dimensions: dims, metric: "cosine" });
+    const floatOnly = openStore(tempDir(), undefined, { int8: false }).createIndex("b", { dimensions: dims, metric: "cosine" });
+    for (const index of [withInt8, floatOnly]) index.upsert(vectors);
+    const next = random(32);
+    for (let q = 0; q < 20; q++) {
+      const query = Array.from({ length: dims }, () => next() * 2 - 1);
+      const options = { topK: 20, returnValues: true, returnMetadata: "all" as const, namespace: q % 2 ? "ns1" : undefined };
+      expect(withInt8.query(query, options)).toEqual(floatOnly.query(query, options));
+      expect(withInt8.lastSearch!.prescan).toBe(true);
+      expect(floatOnly.lastSearch!.prescan).toBe(false);
+    }
+  });
+
+  it("follows upserts that replace a vector, and deletes that move rows", () => {
+    const dims = 32;
+    const store = openStore(tempDir(), undefined, always);
+    const index = store.createIndex("moves", { dimensions: dims, metric: "cosine" });
+    const vectors = randomVectors(3000, dims, 41).map((v) => ({ ...v, namespace: undefined }));
+    for (let start = 0; start < vectors.length; start += 1000) index.upsert(vectors.slice(start, start + 1000));
+    const live = new Map<string, VectorInput>(vectors.map((v) => [v.id, v]));
+    const query = Array.from({ length: dims }, (_, j) => Math.cos(j));
+    const best = index.query(query, { topK: 1 })[0]!.id;
+
+    // The best match moves far away, and another vector becomes the query itself.
+    const replaced = [
+      { id: best, values: query.map((x) => -x) },
+      { id: "v2999", values: query.map((x) => 3 * x) },
+    ];
+    index.upsert(replaced);
+    for (const vector of replaced) live.set(vector.id, vector);
+    const afterUpsert = index.query(query, { topK: 10 });
+    expect(afterUpsert[0]).toMatchObject({ id: "v2999" });
+    expect(afterUpsert[0]!.score).toBeCloseTo(1, 6);
+    expect(afterUpsert.map((m) => m.id)).not.toContain(best);
+    expectSameRanking(afterUpsert, bruteForce("cosine", live, query, { topK: 10 }));
+
+    // Delete a third of the rows, v2999 among them: the last rows move into the holes.
+    const doomed = vectors.filter((_, i) => i % 3 === 1).map((v) => v.id);
+    index.deleteByIds([...doomed, "v2999"]);
+    for (const id of [...doomed, "v2999"]) live.delete(id);
+    expect(index.vectorCount).toBe(live.size);
+    const next = random(42);
+    for (let q = 0; q < 10; q++) {
+      const probe = Array.from({ length: dims }, () => next() * 2 - 1);
+      expectSameRanking(index.query(probe, { topK: 10 }), bruteForce("cosine", live, probe, { topK: 10 }));
+      expect(index.lastSearch).toMatchObject({ prescan: true, candidates: live.size });
+    }
+  });
+
+  it("rebuilds the int8 rows when the log is replayed", () => {
+    const dims = 16;
+    const dir = tempDir();
+    const first = openStore(dir, undefined, always);
+    const index = first.createIndex("replayed", { dimensions: dims, metric: "euclidean" });
+    const vectors = randomVectors(1200, dims, 51);
+    index.upsert(vectors.slice(0, 1000));
+    index.upsert(vectors.slice(1000));
+    index.upsert(randomVectors(100, dims, 52)); // replaces v0..v99
+    index.deleteByIds(vectors.slice(500, 600).map((v) => v.id));
+    const queries = [0, 1, 2, 3].map((seed) => {
+      const next = random(seed + 700);
+      return Array.from({ length: dims }, () => next() * 2 - 1);
+    });
+    const before = queries.map((query) => index.query(query, { topK: 20, namespace: "ns1", returnValues: true }));
+    first.close();
+
+    const reopened = openStore(dir, undefined, always).getIndex("replayed")!;
+    queries.forEach((query, i) => {
+      expect(reopened.query(query, { topK: 20, namespace: "ns1", returnValues: true })).toEqual(before[i]);
+      const stats = reopened.lastSearch!;
+      expect(stats.prescan).toBe(true);
+      expect(stats.scoredExactly).toBeLessThan(stats.candidates);
+    });
+  });
+});
+
+describe("int8 pre-scan at scale (512 dimensions)", () => {
+  const dims = 512;
+  const count = 20_000;
+
+  /** Rows as a matrix: uniform in [-1, 1), or tight clusters (near-duplicates, the hard case for int8). */
+  function matrixOf(kind: "random" | "clustered", seed: number): Float32Array {
+    const next = random(seed);
+    const matrix = new Float32Array(count * dims);
+    if (kind === "random") {
+      for (let i = 0; i < matrix.length; i++) matrix[i] = next() * 2 - 1;
+      return matrix;
+    }
+    const centroids = Array.from({ length: 40 }, () => Float32Array.from({ length: dims }, () => next() * 2 - 1));
+    for (let row = 0; row < count; row++) {
+      const centroid = centroids[Math.floor(next() * centroids.length)]!;
+      for (let j = 0; j < dims; j++) matrix[row * dims + j] = centroid[j]! + (next() * 2 - 1) * 0.03;
+    }
+    return matrix;
+  }
+
+  /** Exact top K over the matrix, scored as the store documents, ties to the smaller id. */
+  function reference(metric: DistanceMetric, matrix: Float32Array, query: number[], k: number): { id: string; score: number }[] {
+    let qq = 0;
+    for (const x of query) qq += x * x;
+    const scored: { id: string; score: number }[] = [];
+    for (let row = 0; row < count; row++) {
+      const base = row * dims;
+      let dot = 0;
+      let rr = 0;
+      let squared = 0;
+      for (let j = 0; j < dims; j++) {
+        const x = matrix[base + j]!;
+        dot += query[j]! * x;
+        rr += x * x;
+        squared += (query[j]! - x) ** 2;
+      }
+      const score = metric === "cosine" ? dot / Math.sqrt(qq * rr) : metric === "euclidean" ? Math.sqrt(squared) : -dot;
+      scored.push({ id: `v${row}`, score });
+    }
+    const higherIsBetter = metric === "cosine";
+    scored.sort((a, b) => (a.score === b.score ? (a.id < b.id ? -1 : 1) : higherIsBetter ? b.score - a.score : a.score - b.score));
+    return scored.slice(0, k);
+  }
+
+  it.each([
+    ["random", "cosine"],
+    ["clustered", "cosine"],
+    ["clustered", "euclidean"],
+    ["clustered", "dot-product"],
+  ] as const)("returns the exact top 10 of %s vectors (%s): recall@10 of 1 and exact scores", (kind, metric) => {
+    const matrix = matrixOf(kind, kind === "random" ? 61 : 62);
+    const index = openStore(tempDir()).createIndex("scale512", { dimensions: dims, metric });
+    for (let start = 0; start < count; start += 1000) {
+      const batch: VectorInput[] = [];
+      for (let row = start; row < start + 1000; row++) batch.push({ id: `v${row}`, values: matrix.subarray(row * dims, (row + 1) * dims), namespace: "n" });
+      index.upsert(batch);
+    }
+    const next = random(63);
+    let found = 0;
+    let scored = 0;
+    const queries = 8;
+    for (let q = 0; q < queries; q++) {
+      // Queries near a stored row (as in a real search) for clustered data, anywhere for random data.
+      const anchor = Math.floor(next() * count);
+      const query = Array.from({ length: dims }, (_, j) => (kind === "random" ? next() * 2 - 1 : matrix[anchor * dims + j]! + (next() * 2 - 1) * 0.03));
+      const expected = reference(metric, matrix, query, 10);
+      const actual = index.query(query, { topK: 10, namespace: "n" });
+      const expectedIds = new Set(expected.map((m) => m.id));
+      found += actual.filter((m) => expectedIds.has(m.id)).length;
+      expectSameRanking(actual, expected);
+      expect(index.lastSearch).toMatchObject({ prescan: true, candidates: count });
+      scored += index.lastSearch!.scoredExactly;
+    }
+    expect(found / (queries * 10)).toBe(1);
+    if (kind === "random") expect(scored / queries).toBeLessThan(200);
+    else expect(scored / queries).toBeLessThan(count / 2);
   });
 });
