@@ -60,6 +60,13 @@ async function packageVectors(texts: string[]): Promise<number[][]> {
   return vectors;
 }
 
+/** The same model's vectors to float rounding: the service runs it on ONNX Runtime, the package on TF.js (differences ~6e-7). */
+function expectPackageVectors(actual: number[][], expected: number[][]): void {
+  expect(actual).toHaveLength(expected.length);
+  const worst = Math.max(...actual.map((vector, i) => Math.max(...vector.map((x, j) => Math.abs(x - expected[i]![j]!)))));
+  expect(worst).toBeLessThan(1e-5);
+}
+
 const documents = Array.from(
   { length: 20 },
   (_, i) => `Section ${i}: refunds are paid back to the original card within ${i + 3} days; orders of discontinued items are final.`,
@@ -106,11 +113,11 @@ describe("local services under a long model request", () => {
 });
 
 describe("what the model reads", () => {
-  it("embeds texts within the cap exactly as the model package does, in the model thread", async () => {
+  it("embeds texts within the cap as the model package does (to float rounding), in the model thread", async () => {
     const texts = [...documents, "a\ud800b", "refund", "x".repeat(universalSentenceEncoderMaxChars)];
     const result = await embed(services(), texts);
     expect(result.status).toBe(200);
-    expect(result.body.data).toEqual(await packageVectors(texts));
+    expectPackageVectors(result.body.data, await packageVectors(texts));
   });
 
   it("embeds a text over the cap as its first universalSentenceEncoderMaxChars characters, however long it is", async () => {
@@ -119,7 +126,7 @@ describe("what the model reads", () => {
     const [full, cut] = await Promise.all([embed(target, question), embed(target, question.slice(0, universalSentenceEncoderMaxChars))]);
     expect(full.status).toBe(200);
     expect(full.body.data).toEqual(cut.body.data);
-    expect(full.body.data).toEqual(await packageVectors([question.slice(0, universalSentenceEncoderMaxChars)]));
+    expectPackageVectors(full.body.data, await packageVectors([question.slice(0, universalSentenceEncoderMaxChars)]));
   });
 
   it("keys the embedding cache by what the model read", async () => {
