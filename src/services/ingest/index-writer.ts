@@ -113,6 +113,7 @@ export class IndexWriter {
     for (const slot of this.slots) if (!slot.outcome && !slot.complete) slot.outcome = { kind: "failed", error: new Error(`document ${slot.document.ref.documentId}: finished before every vector arrived`) };
     if (ready.length === 0) return;
     const { store } = this.deps;
+    const started = performance.now();
     try {
       const activated = await this.stage("index", { documents: ready.length, chunks: ready.reduce((sum, slot) => sum + slot.document.chunks.length, 0) }, async () => {
         await store.insertChunks(ready.map((slot) => ({ ref: slot.document.ref, chunks: slot.document.chunks })));
@@ -133,6 +134,7 @@ export class IndexWriter {
     } catch (error) {
       for (const slot of ready) slot.outcome ??= { kind: "failed", error };
     }
+    this.deps.onStage?.("index", performance.now() - started);
   }
 
   private get upsertSize(): number {
