@@ -79,7 +79,7 @@ export async function runEmbedderPhase(options: {
   let search: Outcome<SearchUnderLoad>;
   try {
     await phases.quietMachine();
-    const server = await startSpeedServer({ dir: options.dir, name: "embedder-server", vars: { LOG_LEVEL: "warn", QUERY_EMBEDDING_CACHE_SIZE: "0" } });
+    const server = await startSpeedServer({ dir: options.dir, name: "embedder-server", vars: { LOG_LEVEL: "warn", QUERY_EMBEDDING_CACHE_SIZE: "0", INGEST_MAX_BACKLOG: "0" } });
     logFile = server.logFile;
     try {
       const questions = corpus.questions.length > 0 ? corpus.questions : corpus.documents.map((doc) => doc.title);
