@@ -241,9 +241,53 @@ describe("a batch larger than memory allows", () => {
     // Pooled: small documents share calls, so there are as few calls as the window allows.
     expect(calls.length).toBe(Math.ceil(total / window));
     expect(Math.max(...upserts)).toBeLessThanOrEqual(upsertSize);
-    // A window can span the tail of one document (< one group pending) and the head of the next.
-    expect(peakHeld).toBeLessThanOrEqual(window + 2 * upsertSize);
+    // Pooled across documents: at most one window plus one upsert group held at any time.
+    expect(peakHeld).toBeLessThanOrEqual(window + upsertSize);
+    // Every chunk has its vector, and nothing else is there.
+    for (const i of sizes.keys()) expect(await vectorIdsOf(rig, `big-batch-${i}`), `big-batch-${i}`).toEqual((await rowsOf(`big-batch-${i}`)).map((row) => row.id).sort());
     await expectConsistent(rig);
+  });
+
+  it("pools vectors of several tenants whose groups fill mid-window, and every chunk still gets its vector", async () => {
+    const rig = await createRig(vars);
+    const window = 7;
+    const upsertSize = 10;
+    const upserts: { size: number; namespaces: number }[] = [];
+    const vectors = new Proxy(rig.adapters.vectors as VectorIndex, {
+      get(target, property, receiver) {
+        if (property === "upsert") {
+          return async (records: VectorizeVector[]) => {
+            upserts.push({ size: records.length, namespaces: new Set(records.map((record) => record.namespace)).size });
+            return target.upsert(records);
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const tenants = ["default", "t_pooled_other"];
+    await rig.adapters.tenants.createTenant(tenants[1]!, "pooled other");
+    const docs = (tenant: string) =>
+      [9, 4, 13, 1, 6, 11].map((size, i) => ({
+        id: `pooled-${tenant}-${i}`,
+        content: Array.from({ length: size }, (_, j) => `# Part ${j}\n\n${tenant} document ${i} part ${j}: ${"padding words for a chunk ".repeat(40)}`).join("\n\n"),
+      }));
+    const messages = [...(await submit(rig, tenants[0]!, docs(tenants[0]!))), ...(await submit(rig, tenants[1]!, docs(tenants[1]!)))];
+    // Interleave the tenants inside the batch, so windows mix them.
+    const interleaved = messages.map((_, i) => messages[(i % 2) * (messages.length / 2) + Math.floor(i / 2)]!);
+    expect(await deliver(rig.processor({ vectors, embeddingWindow: window, upsertSize }), interleaved)).toEqual(interleaved.map(() => ({ action: "ack" })));
+    for (const tenant of tenants) {
+      for (const doc of docs(tenant)) {
+        const rows = await rowsOf(doc.id, tenant);
+        expect(rows.length, doc.id).toBe((await documentRow(doc.id, tenant))!.chunk_count);
+        expect(await vectorIdsOf(rig, doc.id, tenant), doc.id).toEqual(rows.map((row) => row.id).sort());
+      }
+    }
+    for (const upsert of upserts) {
+      expect(upsert.size).toBeLessThanOrEqual(upsertSize);
+      expect(upsert.namespaces).toBe(1);
+    }
+    await expectConsistent(rig, tenants);
   });
 });
 

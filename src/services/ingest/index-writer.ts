@@ -10,7 +10,8 @@
  *   - once every vector is written, the chunk rows of all complete documents
  *     go in one round trip (`insertChunks`, packed within D1's per-statement
  *     limits) and their activations in another (`activateVersions`).
- * Memory: at most one upsert group per namespace plus the batch's chunks.
+ * Memory: at most one upsert group of vectors (all namespaces together) plus
+ * the chunks of the documents in hand.
  *
  * Outcomes per document: "activated"; "superseded" when the version lost a
  * race (a newer version, a delete or a re-creation happened first) —
@@ -19,7 +20,7 @@
  * exactly the documents it carried.
  *
  * Traced: each upsert (with its claims) is an `upsert` span, the rows and
- * activations an `index` span, with counts.
+ * activations an `index` span, with counts (documents, vectors or chunks).
  */
 import type { SpanRecorder } from "../../core/observability/span-recorder.js";
 import type { DocumentStore } from "../../ports/document-store.js";
@@ -32,6 +33,8 @@ export type IndexOutcome = { kind: "activated" } | { kind: "superseded" } | { ki
 export class IndexSlot {
   /** Vectors received so far (in chunk order). */
   received = 0;
+  /** Vectors the vector index accepted (a document activates only when every one was). */
+  written = 0;
   /** Set once the document is settled: lost, failed, or (after `finish`) activated. */
   outcome: IndexOutcome | undefined;
 
@@ -62,6 +65,8 @@ export interface IndexWriterDeps {
 export class IndexWriter {
   private readonly pools = new Map<string, PendingVector[]>();
   private readonly slots: IndexSlot[] = [];
+  /** Vectors pooled across every namespace, not yet upserted. */
+  private pending = 0;
 
   constructor(private readonly deps: IndexWriterDeps) {}
 
@@ -86,9 +91,10 @@ export class IndexWriter {
     const { ref, chunks, metadata } = slot.document;
     if (slot.received + vectors.length > chunks.length) throw new Error(`document ${ref.documentId}: more vectors than chunks`);
     if (slot.outcome) return;
-    const pool = this.poolOf(ref.tenantId);
     for (const values of vectors) {
       const chunk = chunks[slot.received++]!;
+      // Looked up per vector: a flush replaces the namespace's pool.
+      const pool = this.poolOf(ref.tenantId);
       pool.push({
         slot,
         vector: {
@@ -98,7 +104,10 @@ export class IndexWriter {
           metadata: { ...metadata, tenant_id: ref.tenantId, document_id: ref.documentId, chunk_id: chunk.id, version: ref.version },
         },
       });
+      this.pending += 1;
       if (pool.length >= this.upsertSize) await this.flush(ref.tenantId);
+      // Many tenants in one batch: the pools together never hold more than one group.
+      else if (this.pending >= this.upsertSize) await this.flush(this.largestPool());
     }
   }
 
@@ -109,8 +118,14 @@ export class IndexWriter {
    */
   async finish(): Promise<void> {
     for (const namespace of [...this.pools.keys()]) await this.flush(namespace);
-    const ready = this.slots.filter((slot) => !slot.outcome && slot.complete);
-    for (const slot of this.slots) if (!slot.outcome && !slot.complete) slot.outcome = { kind: "failed", error: new Error(`document ${slot.document.ref.documentId}: finished before every vector arrived`) };
+    for (const slot of this.slots) {
+      if (slot.outcome) continue;
+      const { documentId } = slot.document.ref;
+      if (!slot.complete) slot.outcome = { kind: "failed", error: new Error(`document ${documentId}: finished before every vector arrived`) };
+      // Never activate a document with a vector missing (a defect here must fail loudly, not leave gaps).
+      else if (slot.written !== slot.document.chunks.length) slot.outcome = { kind: "failed", error: new Error(`document ${documentId}: ${slot.written} of ${slot.document.chunks.length} vectors written`) };
+    }
+    const ready = this.slots.filter((slot) => !slot.outcome);
     if (ready.length === 0) return;
     const { store } = this.deps;
     const started = performance.now();
@@ -119,20 +134,22 @@ export class IndexWriter {
         await store.insertChunks(ready.map((slot) => ({ ref: slot.document.ref, chunks: slot.document.chunks })));
         return store.activateVersions(ready.map((slot) => ({ ref: slot.document.ref, chunkCount: slot.document.chunks.length })));
       });
-      for (const [i, slot] of ready.entries()) {
-        if (activated[i]) {
-          slot.outcome = { kind: "activated" };
-          continue;
-        }
-        // Still current yet not activated: some rows are missing (a write that
-        // failed half-way, or rows removed under us). Retrying re-inserts them.
-        const { ref } = slot.document;
+      for (const [i, slot] of ready.entries()) if (activated[i]) slot.outcome = { kind: "activated" };
+    } catch (error) {
+      for (const slot of ready) slot.outcome ??= { kind: "failed", error };
+    }
+    for (const slot of ready) {
+      if (slot.outcome) continue;
+      // Still current yet not activated: some rows are missing (a write that
+      // failed half-way, or rows removed under us). Retrying re-inserts them.
+      const { ref } = slot.document;
+      try {
         slot.outcome = (await store.isCurrent(ref))
           ? { kind: "failed", error: new Error(`document ${ref.documentId} v${ref.version}: chunk rows incomplete at activation`) }
           : { kind: "superseded" };
+      } catch (error) {
+        slot.outcome = { kind: "failed", error };
       }
-    } catch (error) {
-      for (const slot of ready) slot.outcome ??= { kind: "failed", error };
     }
     this.deps.onStage?.("index", performance.now() - started);
   }
@@ -150,10 +167,25 @@ export class IndexWriter {
     return pool;
   }
 
+  /** The namespace whose pool holds the most vectors. */
+  private largestPool(): string {
+    let largest = "";
+    let size = -1;
+    for (const [namespace, pool] of this.pools) {
+      if (pool.length > size) {
+        largest = namespace;
+        size = pool.length;
+      }
+    }
+    return largest;
+  }
+
   /** Claims the sets of the documents in a namespace's pool, then upserts their vectors in one call. */
   private async flush(namespace: string): Promise<void> {
-    const pool = this.pools.get(namespace) ?? [];
+    const pool = this.pools.get(namespace);
+    if (!pool) return;
     this.pools.delete(namespace);
+    this.pending -= pool.length;
     let pending = pool.filter((entry) => !entry.slot.outcome);
     if (pending.length === 0) return;
     const slots = [...new Set(pending.map((entry) => entry.slot))];
@@ -164,7 +196,11 @@ export class IndexWriter {
         const claimed = await this.deps.store.claimVectorSets(slots.map((slot) => ({ ref: slot.document.ref, count: slot.document.chunks.length })));
         for (const [i, slot] of slots.entries()) if (!claimed[i]) slot.outcome = { kind: "superseded" };
         pending = pending.filter((entry) => !entry.slot.outcome);
-        if (pending.length > 0) await this.deps.vectors.upsert(pending.map((entry) => entry.vector));
+        if (pending.length === 0) return;
+        // The same version delivered twice in one batch pools the same ids twice: send each id once.
+        const byId = new Map(pending.map((entry) => [entry.vector.id, entry]));
+        await this.deps.vectors.upsert([...byId.values()].map((entry) => entry.vector));
+        for (const entry of pending) entry.slot.written += 1;
       });
     } catch (error) {
       for (const slot of slots) slot.outcome ??= { kind: "failed", error };
