@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: "info",
       // The benchmark submits up to 90,000 documents at once: no back-pressure (INGEST_MAX_BACKLOG).
       INGEST_MAX_BACKLOG: "0",
-      QUERY_EMBEDDING_CACHE_SIZE: options.queryCache ? String(Math.min(100_000, Math.max(500, queries.length))) : "0",
+      QUERY_EMBEDDING_CACHE_SIZE: options.queryCache ? String(Math.min(5_000, Math.max(500, queries.length))) : "0",
     },
   });
   log(`   server output: ${server.logFile} (deleted at the end unless a phase fails)`);

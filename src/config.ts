@@ -239,7 +239,7 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     ingestRetryBaseSeconds: number("INGEST_RETRY_BASE_SECONDS", 10, (n) => n >= 0 && n <= 300, "a number of seconds between 0 and 300"),
     ingestMaxDeferrals: number("INGEST_MAX_DEFERRALS", 144, (n) => Number.isInteger(n) && n >= 0 && n <= 10_000, "an integer between 0 and 10000"),
     ingestMaxBacklog: number("INGEST_MAX_BACKLOG", 10_000, (n) => Number.isInteger(n) && n >= 0 && n <= 100_000_000, "a whole number from 0 (no bound) to 100000000"),
-    queryEmbeddingCacheSize: number("QUERY_EMBEDDING_CACHE_SIZE", 500, (n) => Number.isInteger(n) && n >= 0 && n <= 100_000, "an integer between 0 (no cache) and 100000"),
+    queryEmbeddingCacheSize: number("QUERY_EMBEDDING_CACHE_SIZE", 500, (n) => Number.isInteger(n) && n >= 0 && n <= 5_000, "an integer between 0 (no cache) and 5000"),
     ingestBacklogRetryAfterSeconds: number("INGEST_BACKLOG_RETRY_AFTER_SECONDS", 30, (n) => Number.isInteger(n) && n >= 1 && n <= 3600, "an integer between 1 and 3600"),
     logLevel: logLevel as LogLevel,
     rerank,

@@ -30,7 +30,7 @@ import { readJson } from "../middleware/json-body.js";
 import { chatSchema, reservedFilterKeys } from "../schemas.js";
 
 /** The retrieval stages in a chat's Server-Timing header, in pipeline order. */
-export const chatRetrievalTimings = ["rewrite", "embed", "vector", "keyword", "fuse", "rerank"] as const;
+export const chatRetrievalTimings = ["rewrite", "embed", "vector", "keyword", "hydrate", "fuse", "rerank"] as const;
 
 export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "publishable"), rateLimit({ action: "chat" }), async (c) => {
   const body = await readJson(c, chatSchema, { maxBytes: 512 * 1024 });

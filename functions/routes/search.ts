@@ -13,7 +13,7 @@ import { readJson } from "../middleware/json-body.js";
 import { reservedFilterKeys, searchSchema } from "../schemas.js";
 
 /** The Server-Timing metrics of a search, in pipeline order. */
-export const searchServerTimings = ["embed", "vector", "keyword", "fuse", "rerank", "total"] as const;
+export const searchServerTimings = ["embed", "vector", "keyword", "hydrate", "fuse", "rerank", "total"] as const;
 
 export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query"), rateLimit({ action: "search" }), async (c) => {
   const body = await readJson(c, searchSchema, { maxBytes: 64 * 1024 });

@@ -18,6 +18,11 @@ export interface Embedder {
   describe(): Promise<EmbedderInfo>;
   /** Embeds passages for indexing. One vector per text, in order. */
   embedDocuments(texts: string[]): Promise<number[][]>;
-  /** Embeds a search query (some models want a query instruction prefix). */
-  embedQuery(text: string): Promise<number[]>;
+  /**
+   * Embeds a search query (some models want a query instruction prefix).
+   * `scope` (the tenant) keeps a cache from answering one scope with what
+   * another asked (a hit is visible in timings); embedders that do not cache
+   * ignore it.
+   */
+  embedQuery(text: string, options?: { scope?: string }): Promise<number[]>;
 }

@@ -46,6 +46,16 @@ describe("CachedQueryEmbedder", () => {
     expect(counts.queries).toBe(2);
   });
 
+  it("never answers one scope (tenant) from another's entry", async () => {
+    const { embedder, counts } = counting(real);
+    const cached = new CachedQueryEmbedder(embedder, { cache: new LruMap(10) });
+    await cached.embedQuery("what is our refund policy?", { scope: "t_a" });
+    await cached.embedQuery("what is our refund policy?", { scope: "t_b" });
+    expect(counts.queries).toBe(2);
+    await cached.embedQuery("what is our refund policy?", { scope: "t_a" });
+    expect(counts.queries).toBe(2);
+  });
+
   it("hands out copies: changing an answer does not change the cache", async () => {
     const cached = new CachedQueryEmbedder(counting(real).embedder, { cache: new LruMap(10) });
     const first = await cached.embedQuery("copy check");

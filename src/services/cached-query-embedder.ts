@@ -6,7 +6,9 @@
  *
  * The cache lives at module scope, which in Workers means one per isolate,
  * shared by the requests the isolate serves; entries are keyed by the model id
- * (which includes anything that changes the vectors) and the exact text.
+ * (which includes anything that changes the vectors), the caller's scope (the
+ * tenant: a cache hit is visible in a search's timings, so tenants never
+ * share entries) and the exact text.
  */
 import { LruMap } from "../core/lru-map.js";
 import type { Embedder, EmbedderInfo } from "../ports/embedder.js";
@@ -51,12 +53,14 @@ export class CachedQueryEmbedder implements Embedder {
     return this.inner.embedDocuments(texts);
   }
 
-  async embedQuery(text: string): Promise<number[]> {
-    const cached = this.cache.get(text);
+  async embedQuery(text: string, options: { scope?: string } = {}): Promise<number[]> {
+    // Per scope (tenant): a hit shows in the response's timings, so one tenant must never learn what another asked.
+    const key = `${options.scope ?? ""}\u0000${text}`;
+    const cached = this.cache.get(key);
     // A copy: callers may hand the array on, and the cached one must stay as computed.
     if (cached) return [...cached];
     const vector = await this.inner.embedQuery(text);
-    this.cache.set(text, Object.freeze([...vector]));
+    this.cache.set(key, Object.freeze([...vector]));
     return vector;
   }
 }

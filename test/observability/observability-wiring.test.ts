@@ -82,7 +82,7 @@ describe("Server-Timing", () => {
     const response = await call("POST", "/v1/search", { key, body: { query: "how do tardigrades survive drying out" }, headers: headers(id) });
     expect(response.status, response.text).toBe(200);
     const timing = serverTiming(response);
-    expect(Object.keys(timing)).toEqual(["embed", "vector", "keyword", "fuse", "rerank", "total"]);
+    expect(Object.keys(timing)).toEqual(["embed", "vector", "keyword", "hydrate", "fuse", "rerank", "total"]);
     for (const value of Object.values(timing)) expect(value).toBeGreaterThanOrEqual(0);
     const line = requestLine(id);
     expect(line).toMatchObject({ tenant, route: "/v1/search", status: 200, counts: { results: response.body.results.length } });

@@ -121,7 +121,9 @@ export interface Rig {
   queue: RecordingQueue;
   documents: DocumentService;
   /** A processor over the given (possibly wrapped) ports. */
-  processor(overrides?: Partial<Pick<Adapters, "store" | "vectors" | "embedder">> & { embeddingWindow?: number; upsertSize?: number; maxDeferrals?: number }): IngestProcessor;
+  processor(
+    overrides?: Partial<Pick<Adapters, "store" | "vectors" | "embedder">> & { embeddingWindow?: number; upsertSize?: number; maxDeferrals?: number; maxGroupContentChars?: number },
+  ): IngestProcessor;
   maintenance: MaintenanceService;
   consistency: ConsistencyService;
 }
@@ -148,6 +150,7 @@ export async function createRig(vars: Record<string, string> = {}): Promise<Rig>
         maxDeferrals: overrides.maxDeferrals ?? 2,
         embeddingWindow: overrides.embeddingWindow,
         upsertSize: overrides.upsertSize,
+        maxGroupContentChars: overrides.maxGroupContentChars,
       }),
     maintenance: new MaintenanceService({ store, queue, vectors, log: silentLogger }),
     consistency: new ConsistencyService({ consistency: new D1ConsistencyStore(env.DB), store, vectors, queue, log: silentLogger }),

@@ -248,6 +248,34 @@ describe("a batch larger than memory allows", () => {
     await expectConsistent(rig);
   });
 
+  it("prepares and indexes a batch in groups of bounded content, fetching a long document's content on its own", async () => {
+    const rig = await createRig(vars);
+    const calls: string[] = [];
+    const store = new Proxy(rig.adapters.store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (property === "insertChunks") calls.push(`insert:${(args[0] as unknown[]).length}`);
+          if (property === "loadForProcessing") calls.push(`load:${String(args[1])}`);
+          return value.apply(target, args);
+        };
+      },
+    });
+    const short = (i: number) => ({ id: `grouped-${i}`, content: `Short document ${i}. ${"words in a short document ".repeat(50)}` }); // ~1,300 characters
+    const long = { id: "grouped-long", content: `Long document. ${"a long document's many words ".repeat(2_600)}` }; // > 64 K characters
+    const documents = [short(0), short(1), short(2), long, short(3), short(4)];
+    const messages = await submit(rig, "default", documents);
+    expect(await deliver(rig.processor({ store, maxGroupContentChars: 3_000 }), messages)).toEqual(messages.map(() => ({ action: "ack" })));
+    // Groups of ≤ 3,000 characters: [0, 1], [2], [long], [3, 4] — each indexed on its own.
+    expect(calls).toEqual(["insert:2", "insert:1", "load:grouped-long", "insert:1", "insert:2"]);
+    for (const doc of documents) {
+      expect(await documentRow(doc.id), doc.id).toMatchObject({ status: "ready" });
+      expect(await vectorIdsOf(rig, doc.id), doc.id).toEqual((await rowsOf(doc.id)).map((row) => row.id).sort());
+    }
+    await expectConsistent(rig);
+  });
+
   it("pools vectors of several tenants whose groups fill mid-window, and every chunk still gets its vector", async () => {
     const rig = await createRig(vars);
     const window = 7;

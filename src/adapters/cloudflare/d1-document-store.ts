@@ -449,15 +449,18 @@ export class D1DocumentStore implements DocumentStore {
   }
 
   async visibleChunks(tenantId: string, ids: string[]): Promise<VisibleChunk[]> {
-    const found = new Map<string, VisibleChunk>();
-    for (const group of chunked([...new Set(ids)], maxParams - 1)) {
-      const { results } = await this.db
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    // One round trip however many ids: groups of ≤ 99 ids (100 bound parameters) in one batch.
+    const statements = chunked(unique, maxParams - 1).map((group) =>
+      this.db
         // `+c.tenant_id` keeps SQLite on the unique id index (not the tenant's every chunk); the tenant check still applies.
         .prepare(`SELECT ${visibleChunkColumns} FROM chunks c ${visibleJoin} WHERE +c.tenant_id = ? AND c.id IN (${placeholders(group.length)})`)
-        .bind(tenantId, ...group)
-        .all<ChunkRow>();
-      for (const row of results) found.set(row.chunk_id, toVisibleChunk(row));
-    }
+        .bind(tenantId, ...group),
+    );
+    const found = new Map<string, VisibleChunk>();
+    const results = statements.length === 1 ? [await statements[0]!.all<ChunkRow>()] : await this.db.batch<ChunkRow>(statements);
+    for (const result of results) for (const row of result.results) found.set(row.chunk_id, toVisibleChunk(row));
     return ids.flatMap((id) => {
       const chunk = found.get(id);
       return chunk ? [chunk] : [];

@@ -15,8 +15,10 @@
  *   finally the documents with stale vector sets (one round trip finds them)
  *   are reaped (vector-set-reaper.ts).
  * For a batch of 100 one-chunk documents that is 1 embedding call, 1 upsert
- * and about 6 D1 round trips. Memory is bounded by the batch's chunks, one
- * window of vectors and one upsert group per namespace.
+ * and about 6 D1 round trips. Memory is bounded: documents are prepared and
+ * indexed in groups of at most 8 M content characters (each group pooled as
+ * above), a document's content is dropped once chunked, and the writer holds
+ * one window of vectors plus at most one upsert group across tenants.
  *
  * Exactly-once effect under redelivery, concurrent consumers, crashes at any
  * point, deletes and re-posts: chunk ids are deterministic per incarnation and
@@ -29,10 +31,12 @@
  * counts and per-stage durations (`stages_ms`: load, parse, chunk, embed,
  * upsert, index, reap), the tenant when the batch holds one, and the remote
  * calls it made (`calls`: AI.run calls, Vectorize calls, D1 round trips) when
- * the consumer counts them; ids and numbers only, never document text. The batch is traced: a root span
- * `queue <name>` (kind consumer) with a span per stage (load, parse, chunk
- * per document; embed per embedding call; upsert, index per document; reap),
- * each carrying the batch id and the tenant(s); in local mode
+ * the consumer counts them; ids and numbers only, never document text. The
+ * batch is traced: a root span `queue <name>` (kind consumer) with a span per
+ * stage (load for the batch, and per document whose content comes alone;
+ * parse, chunk per document; embed per embedding call; upsert per upsert
+ * call; index per group; reap), each carrying the batch id (and the tenant
+ * when the batch has one, or the step is a document's); in local mode
  * (`logSpans`) the line also holds the span summary. Metrics: a document
  * indexed (with its chunks) or failed for good, and every retry or deferral
  * of an ingestion message, go to the metrics port.
@@ -42,7 +46,7 @@ import { embeddingWindows } from "../../core/ingest/embedding-windows.js";
 import { errorLabel, SpanRecorder, type Attributes, type SpanHandle } from "../../core/observability/span-recorder.js";
 import { summarizeSpans } from "../../core/observability/span-summary.js";
 import type { ChunkingOptions } from "../../core/chunking/chunker.js";
-import type { DocumentStore, VersionRef } from "../../ports/document-store.js";
+import type { DocumentStore, ProcessingDocument, VersionRef } from "../../ports/document-store.js";
 import type { Embedder } from "../../ports/embedder.js";
 import type { IngestMessage, IngestQueue } from "../../ports/ingest-queue.js";
 import { noopMetrics, type Metrics } from "../../ports/metrics.js";
@@ -52,7 +56,7 @@ import type { IndexGuard } from "../index-guard.js";
 import type { Logger } from "../logger.js";
 import { IndexWriter, type IndexSlot } from "./index-writer.js";
 import { classifyFailure, deferralDelay, describeFailure, retryAfterOf, retryDelay } from "./failure-policy.js";
-import { chunkParsed, classifyLoaded, inlineContentChars, parseVersion, type Loaded, type PreparedDocument } from "./prepare-document.js";
+import { chunkParsed, classifyLoaded, inlineContentChars, parseVersion, skipReason, type Loaded, type PreparedDocument } from "./prepare-document.js";
 import { TenantPurge } from "./tenant-purge.js";
 import { VectorSetReaper } from "./vector-set-reaper.js";
 
@@ -81,6 +85,8 @@ export interface IngestProcessorDeps {
   embeddingWindow?: number;
   /** Vectors per upsert call (default and maximum: 1,000). */
   upsertSize?: number;
+  /** Content characters a group of the batch holds at once (default `defaultMaxGroupContentChars`). */
+  maxGroupContentChars?: number;
   /** Documents indexed and failed, retries and deferrals (default: recorded nowhere). */
   metrics?: Metrics;
   /** Put the batch's span summary in its log line (local mode). */
@@ -195,11 +201,20 @@ export class IngestProcessor {
     }
 
     const reapAfter: { tenantId: string; documentId: string }[] = [];
-    for (const prepared of await this.prepare(candidates, run, reapAfter)) {
-      if ("decision" in prepared && !("document" in prepared)) decisions[prepared.index] = prepared.decision;
-      else jobs.push(prepared);
+    const rows = await this.load(candidates, run, decisions);
+    // Documents go through parse → index in groups of bounded content, each
+    // group pooled; a document's content is dropped once it is chunked.
+    for (const group of contentGroups(candidates, rows, this.deps.maxGroupContentChars ?? defaultMaxGroupContentChars)) {
+      const groupJobs: Job[] = [];
+      for (const i of group) {
+        const prepared = await this.prepareOne(candidates[i]!, rows[i]!, run, reapAfter);
+        rows[i] = null;
+        if ("document" in prepared) groupJobs.push(prepared);
+        else decisions[prepared.index] = prepared.decision;
+      }
+      if (groupJobs.length > 0) await this.embedAndIndex(groupJobs, run, reapAfter);
+      jobs.push(...groupJobs);
     }
-    if (jobs.length > 0) await this.embedAndIndex(jobs, run, reapAfter);
     for (const job of jobs) decisions[job.index] = job.decision;
     await this.reapDocuments(reapAfter, run);
 
@@ -246,57 +261,64 @@ export class IngestProcessor {
   }
 
   /**
-   * Loads every candidate's version in one round trip, then parses and chunks
-   * each. Versions with nothing to do are acked (and their documents queued
-   * for reaping: a consumer that died after activating, or losing, may have
-   * left stale vectors).
+   * Loads every candidate's version in one round trip (marking it processing);
+   * content over `inlineContentChars` is fetched later, one document at a
+   * time. A failed load decides every candidate (retry); a missing row stays
+   * null (the version is gone).
    */
-  private async prepare(candidates: Candidate[], run: BatchRun, reapAfter: { tenantId: string; documentId: string }[]): Promise<(Job | { index: number; decision: MessageDecision })[]> {
+  private async load(candidates: Candidate[], run: BatchRun, decisions: (MessageDecision | undefined)[]): Promise<(ProcessingDocument | null | undefined)[]> {
     if (candidates.length === 0) return [];
-    let loaded: Loaded[];
     try {
-      loaded = await this.stage(run, "load", { documents: candidates.length }, async (span) => {
+      return await this.stage(run, "load", { documents: candidates.length }, async (span) => {
         const rows = await this.deps.store.startProcessing(
           candidates.map(({ body }) => ({ tenantId: body.tenant_id, documentId: body.document_id, version: body.version, incarnation: body.incarnation })),
           { inlineContentChars },
         );
-        const versions: Loaded[] = [];
-        for (const row of rows) versions.push(await classifyLoaded(this.deps.store, row));
-        const skipped = [...new Set(versions.flatMap((version) => (version.kind === "skipped" ? [version.reason] : [])))];
+        const skipped = [...new Set(rows.map(skipReason).filter((reason) => reason !== undefined))];
         if (skipped.length > 0) span.setAttribute("skipped", skipped.join(","));
-        return versions;
+        return rows;
       });
     } catch (error) {
-      const out: { index: number; decision: MessageDecision }[] = [];
-      for (const candidate of candidates) out.push({ index: candidate.index, decision: await this.failure(candidate.message, candidate.body, undefined, error, run) });
-      return out;
+      for (const candidate of candidates) decisions[candidate.index] = await this.failure(candidate.message, candidate.body, undefined, error, run);
+      // undefined: decided already, nothing to prepare.
+      return candidates.map(() => undefined);
     }
-    const out: (Job | { index: number; decision: MessageDecision })[] = [];
-    for (const [i, candidate] of candidates.entries()) {
-      const { index, message, body } = candidate;
-      const tenant = { tenant: body.tenant_id };
-      let ref: VersionRef | undefined;
-      try {
-        const version = loaded[i]!;
-        if (version.kind === "skipped") {
-          if (version.reason !== "failed") reapAfter.push({ tenantId: body.tenant_id, documentId: body.document_id });
-          out.push({ index, decision: { action: "ack" } });
-          continue;
-        }
-        ref = version.ref;
-        const parsed = await this.stage(run, "parse", { ...tenant, format: version.doc.format, characters: version.doc.content.length }, () => parseVersion(version.doc));
-        const document: PreparedDocument = await this.stage(run, "chunk", tenant, async (span) => {
-          const chunked = await chunkParsed(version.ref, version.doc, parsed, this.deps.chunking);
-          span.setAttribute("chunks", chunked.chunks.length);
-          return chunked;
-        });
-        run.stats.documents += 1;
-        out.push({ index, message, body, document });
-      } catch (error) {
-        out.push({ index, decision: await this.failure(message, body, ref, error, run) });
+  }
+
+  /**
+   * Decides whether a loaded version has work to do, then parses and chunks
+   * it. Versions with nothing to do are acked (and their documents queued
+   * for reaping: a consumer that died after activating, or losing, may have
+   * left stale vectors).
+   */
+  private async prepareOne(
+    candidate: Candidate,
+    row: ProcessingDocument | null | undefined,
+    run: BatchRun,
+    reapAfter: { tenantId: string; documentId: string }[],
+  ): Promise<Job | { index: number; decision: MessageDecision | undefined }> {
+    const { index, message, body } = candidate;
+    if (row === undefined) return { index, decision: undefined };
+    const tenant = { tenant: body.tenant_id };
+    let ref: VersionRef | undefined;
+    try {
+      const version: Loaded = row && row.content === null ? await this.stage(run, "load", { ...tenant, characters: row.contentLength }, () => classifyLoaded(this.deps.store, row)) : await classifyLoaded(this.deps.store, row);
+      if (version.kind === "skipped") {
+        if (version.reason !== "failed") reapAfter.push({ tenantId: body.tenant_id, documentId: body.document_id });
+        return { index, decision: { action: "ack" } };
       }
+      ref = version.ref;
+      const parsed = await this.stage(run, "parse", { ...tenant, format: version.doc.format, characters: version.doc.content.length }, () => parseVersion(version.doc));
+      const document: PreparedDocument = await this.stage(run, "chunk", tenant, async (span) => {
+        const chunked = await chunkParsed(version.ref, version.doc, parsed, this.deps.chunking);
+        span.setAttribute("chunks", chunked.chunks.length);
+        return chunked;
+      });
+      run.stats.documents += 1;
+      return { index, message, body, document };
+    } catch (error) {
+      return { index, decision: await this.failure(message, body, ref, error, run) };
     }
-    return out;
   }
 
   /** Runs one stage of the batch in a span (tagged with `attributes`), adding its wall time to `stages_ms`. */
@@ -494,6 +516,35 @@ export class IngestProcessor {
     if (ref) await store.recordAttemptError(ref, `attempt ${message.attempts} failed: ${reason}`).catch(() => undefined);
     return { action: "retry", delaySeconds };
   }
+}
+
+/**
+ * Content characters one group of a batch holds at once (raw content while it
+ * is chunked, then its chunks and embedding texts): ~8 M characters keeps a
+ * group's text well under Workers' 128 MB whatever the batch holds.
+ */
+export const defaultMaxGroupContentChars = 8_000_000;
+
+/**
+ * Splits the batch's candidates into consecutive groups whose content adds up
+ * to at most `maxChars` (a larger document forms a group of its own).
+ */
+function contentGroups(candidates: readonly Candidate[], rows: readonly (ProcessingDocument | null | undefined)[], maxChars: number): number[][] {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let size = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const length = rows[i]?.contentLength ?? 0;
+    if (current.length > 0 && size + length > maxChars) {
+      groups.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(i);
+    size += length;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /** The distinct tenants of a batch's messages (malformed ones left out), in order. */

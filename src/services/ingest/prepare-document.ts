@@ -25,20 +25,28 @@ export type Loaded =
   | { kind: "skipped"; reason: "gone" | "indexed" | "failed" };
 
 /**
- * Characters of content loaded together with the rest of a batch's documents;
- * a longer document's content is fetched on its own, so a batch of 100
- * documents holds at most ~13 MB of raw text at once.
+ * Characters of content loaded together with the rest of a batch's documents
+ * (at most 6.5 M for 100 messages); a longer document's content is fetched on
+ * its own when its turn comes, and every document's content is dropped once
+ * it is chunked (see `contentGroups` in ingest-processor.ts).
  */
 export const inlineContentChars = 65_536;
+
+/** Why a version `startProcessing` returned has nothing to do, or undefined when it has. */
+export function skipReason(doc: Pick<ProcessingDocument, "status" | "activeVersion" | "version"> | null): "gone" | "indexed" | "failed" | undefined {
+  if (!doc) return "gone";
+  if (doc.status === "ready" && doc.activeVersion === doc.version) return "indexed";
+  if (doc.status === "failed") return "failed";
+  return undefined;
+}
 
 /**
  * Says whether a version `startProcessing` returned has work to do; fetches
  * its content when it was too long to come with the batch.
  */
 export async function classifyLoaded(store: Pick<DocumentStore, "loadForProcessing">, doc: ProcessingDocument | null): Promise<Loaded> {
-  if (!doc) return { kind: "skipped", reason: "gone" };
-  if (doc.status === "ready" && doc.activeVersion === doc.version) return { kind: "skipped", reason: "indexed" };
-  if (doc.status === "failed") return { kind: "skipped", reason: "failed" };
+  const skipped = skipReason(doc);
+  if (skipped || !doc) return { kind: "skipped", reason: skipped ?? "gone" };
   const ref = { tenantId: doc.tenantId, documentId: doc.id, version: doc.version, incarnation: doc.incarnation };
   if (doc.content !== null) return { kind: "loaded", ref, doc: { ...doc, content: doc.content } };
   const full = await store.loadForProcessing(ref.tenantId, ref.documentId, ref.version, ref.incarnation);

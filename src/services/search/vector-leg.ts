@@ -68,7 +68,7 @@ export function startVectorLeg(deps: VectorLegDeps, request: SearchRequest, limi
     await deps.guard.check();
     const started = performance.now();
     try {
-      return await stage(request, "embed", () => deps.embedder.embedQuery(request.query));
+      return await stage(request, "embed", () => deps.embedder.embedQuery(request.query, { scope: request.tenantId }));
     } finally {
       timings.embed_ms = elapsedMs(started);
     }
