@@ -40,9 +40,9 @@ const keywordSql = (withCandidateLimit: boolean) =>
   `WITH ranked AS (SELECT rowid AS rid, bm25(chunks_fts, 0, ?, ?, ?) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score${withCandidateLimit ? " LIMIT ?" : ""})
    SELECT ${visibleChunkColumns}, ranked.score AS bm25
    FROM ranked
-   JOIN chunks c ON c.rowid = ranked.rid
+   CROSS JOIN chunks c ON c.rowid = ranked.rid
    ${visibleJoin}
-   WHERE c.tenant_id = ?
+   WHERE +c.tenant_id = ?
    ORDER BY ranked.score
    LIMIT ?`;
 

@@ -423,16 +423,20 @@ export class D1DocumentStore implements DocumentStore {
     const match = tenantScopedFtsMatch(tenantId, ftsQuery);
     const run = async (candidates: number | null) => {
       // Ranking inside FTS5 first and joining only the best candidates is ~9×
-      // faster at 100k chunks than joining every match before sorting.
+      // faster at 100k chunks than joining every match before sorting. The
+      // join order is pinned (CROSS JOIN; `+` keeps the tenant index out of
+      // play): newer SQLite versions otherwise drive the join from every
+      // chunk of the tenant, probing the candidates (measured 4× slower at
+      // 100k with SQLite 3.53).
       const ranked = `SELECT rowid AS rid, bm25(chunks_fts, 0, ?, ?, ?) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score${candidates === null ? "" : " LIMIT ?"}`;
       const { results } = await this.db
         .prepare(
           `WITH ranked AS (${ranked})
            SELECT ${visibleChunkColumns}, ranked.score AS bm25
            FROM ranked
-           JOIN chunks c ON c.rowid = ranked.rid
+           CROSS JOIN chunks c ON c.rowid = ranked.rid
            ${visibleJoin}
-           WHERE c.tenant_id = ? ${filterSql}
+           WHERE +c.tenant_id = ? ${filterSql}
            ORDER BY ranked.score
            LIMIT ?`,
         )
