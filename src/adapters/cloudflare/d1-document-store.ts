@@ -38,6 +38,7 @@ import { newIncarnation } from "../../core/document-identity.js";
 import { compileMetadataFilterToSql, filterSqlParamBudget } from "../../core/search/metadata-filter.js";
 import { tenantScopedFtsMatch } from "../../core/search/fts-query.js";
 
+import { distinctRounds, documentKeyOf, refRowsJson, refRowsSql } from "./d1-ref-sets.js";
 import { activatedSql, adoptRowsSql, currentVersionSql, liveSetSql, now, supersededVersionSql } from "./d1-version-rules.js";
 const maxParams = 100;
 
@@ -199,29 +200,40 @@ export class D1DocumentStore implements DocumentStore {
 
   async startProcessing(targets: readonly ProcessingTarget[], options: { inlineContentChars: number }): Promise<(ProcessingDocument | null)[]> {
     if (targets.length === 0) return [];
-    const statements = targets.flatMap((target) => {
-      const params = [target.tenantId, target.documentId, target.version, target.incarnation ?? null] as const;
+    const rounds = distinctRounds(targets, (target) => documentKeyOf(target));
+    const statements = rounds.flatMap((round) => {
+      const refs = refRowsJson(round.map((i) => ({ ref: { ...targets[i]!, incarnation: targets[i]!.incarnation ?? null } })));
       return [
         // Only a version still waiting or in progress moves to processing (counting the attempt).
         this.db
           .prepare(
             `UPDATE documents SET status = 'processing', attempts = attempts + 1, updated_at = ${now}
-             WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?4 IS NULL OR incarnation = ?4) AND status IN ('queued', 'processing')`,
+             FROM ${refRowsSql("?1")} AS r
+             WHERE documents.tenant_id = r.t AND documents.id = r.d AND documents.version = r.v
+               AND (r.i IS NULL OR documents.incarnation = r.i)
+               -- unary + : look documents up by key from r, never scan every waiting document by status
+               AND +documents.status IN ('queued', 'processing')`,
           )
-          .bind(...params),
+          .bind(refs),
         this.db
           .prepare(
-            `SELECT ${documentColumns}, CASE WHEN length(content) <= ?5 THEN content END AS content, length(content) AS content_length
-             FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?4 IS NULL OR incarnation = ?4)`,
+            `SELECT ${documentColumns}, CASE WHEN length(content) <= ?2 THEN content END AS content, length(content) AS content_length
+             FROM ${refRowsSql("?1")} AS r CROSS JOIN documents
+             WHERE documents.tenant_id = r.t AND documents.id = r.d AND documents.version = r.v AND (r.i IS NULL OR documents.incarnation = r.i)`,
           )
-          .bind(...params, options.inlineContentChars),
+          .bind(refs, options.inlineContentChars),
       ];
     });
     const results = await this.db.batch<DocumentRow & { content: string | null; content_length: number }>(statements);
-    return targets.map((_, i) => {
-      const row = results[2 * i + 1]?.results[0];
-      return row ? { ...toRecord(row), content: row.content, contentLength: row.content_length } : null;
+    const out: (ProcessingDocument | null)[] = targets.map(() => null);
+    rounds.forEach((round, r) => {
+      const rows = new Map((results[2 * r + 1]?.results ?? []).map((row) => [documentKeyOf({ tenantId: row.tenant_id, documentId: row.id }), row]));
+      for (const i of round) {
+        const row = rows.get(documentKeyOf(targets[i]!));
+        out[i] = row ? { ...toRecord(row), content: row.content, contentLength: row.content_length } : null;
+      }
     });
+    return out;
   }
 
   async recordAttemptError(ref: VersionRef, error: string, status?: "queued" | "processing"): Promise<void> {
@@ -243,87 +255,150 @@ export class D1DocumentStore implements DocumentStore {
 
   async claimVectorSets(claims: readonly { ref: VersionRef; count: number }[]): Promise<boolean[]> {
     if (claims.length === 0) return [];
-    const statements = claims.flatMap(({ ref, count }) => [
-      // Written before the vectors, and only while `ref` is current (see migrations/0005).
-      this.db
-        .prepare(
-          `INSERT INTO vector_sets (tenant_id, document_id, version, incarnation, count)
-           SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (${currentVersionSql})
-           ON CONFLICT (tenant_id, document_id, incarnation, version) DO UPDATE SET
-             writes = vector_sets.writes + 1, count = MAX(vector_sets.count, excluded.count), updated_at = ${now}
-           RETURNING writes`,
-        )
-        .bind(...refParams(ref), count),
-      // The document's heartbeat: the sweeper leaves documents alone while it moves.
-      this.db
-        .prepare(`UPDATE documents SET updated_at = ${now} WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4 AND status = 'processing'`)
-        .bind(...refParams(ref)),
-    ]);
-    const results = await this.db.batch<{ writes: number }>(statements);
-    return claims.map((_, i) => (results[2 * i]?.results.length ?? 0) > 0);
+    const rounds = distinctRounds(claims, ({ ref }) => documentKeyOf(ref));
+    const statements = rounds.flatMap((round) => {
+      const refs = refRowsJson(round.map((i) => ({ ref: claims[i]!.ref, n: claims[i]!.count })));
+      return [
+        // Written before the vectors, and only while the version is current (see migrations/0005).
+        // (The WHERE clause also keeps SQLite from reading ON CONFLICT as a join constraint.)
+        this.db
+          .prepare(
+            `INSERT INTO vector_sets (tenant_id, document_id, version, incarnation, count)
+             SELECT r.t, r.d, r.v, r.i, r.n FROM ${refRowsSql("?1")} AS r
+             WHERE EXISTS (SELECT 1 FROM documents WHERE tenant_id = r.t AND id = r.d AND version = r.v AND incarnation = r.i)
+             ON CONFLICT (tenant_id, document_id, incarnation, version) DO UPDATE SET
+               writes = vector_sets.writes + 1, count = MAX(vector_sets.count, excluded.count), updated_at = ${now}
+             RETURNING tenant_id, document_id`,
+          )
+          .bind(refs),
+        // The documents' heartbeat: the sweeper leaves documents alone while they move.
+        this.db
+          .prepare(
+            `UPDATE documents SET updated_at = ${now} FROM ${refRowsSql("?1")} AS r
+             WHERE documents.tenant_id = r.t AND documents.id = r.d AND documents.version = r.v AND documents.incarnation = r.i AND +documents.status = 'processing'`,
+          )
+          .bind(refs),
+      ];
+    });
+    const results = await this.db.batch<{ tenant_id: string; document_id: string }>(statements);
+    const claimed = claims.map(() => false);
+    rounds.forEach((round, r) => {
+      const written = new Set((results[2 * r]?.results ?? []).map((row) => documentKeyOf({ tenantId: row.tenant_id, documentId: row.document_id })));
+      for (const i of round) claimed[i] = written.has(documentKeyOf(claims[i]!.ref));
+    });
+    return claimed;
   }
 
   async insertChunks(items: readonly { ref: VersionRef; chunks: readonly ChunkInput[] }[]): Promise<void> {
-    const statements = items.flatMap(({ ref, chunks }) =>
-      // Rows travel as one JSON parameter per statement (D1 allows 100 bound
-      // parameters but 100 KB per statement), so a statement carries ~60 chunks, not 12.
-      packRows(chunks.map((chunk) => JSON.stringify([chunk.id, chunk.seq, chunk.title, chunk.heading, chunk.text, chunk.start, chunk.end, chunk.tokenCount])), maxRowsJsonBytes).map((rows) =>
-        // OR IGNORE + deterministic ids: a redelivered message cannot duplicate rows.
-        // The EXISTS guard drops rows for a version that was superseded, deleted or re-created meanwhile.
-        this.db
-          .prepare(
-            `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count)
-             SELECT json_extract(r.value, '$[0]'), ?1, ?2, ?3, json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'),
-                    json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'), json_extract(r.value, '$[7]')
-             FROM json_each(?5) AS r
-             WHERE EXISTS (${currentVersionSql})`,
-          )
-          .bind(...refParams(ref), `[${rows.join(",")}]`),
+    // Rows of every document travel together as one JSON parameter per statement
+    // (D1 allows 100 bound parameters but 100 KB per statement), each row with its version.
+    const rows = items.flatMap(({ ref, chunks }) =>
+      chunks.map((chunk) =>
+        JSON.stringify([ref.tenantId, ref.documentId, ref.version, ref.incarnation, chunk.id, chunk.seq, chunk.title, chunk.heading, chunk.text, chunk.start, chunk.end, chunk.tokenCount]),
       ),
+    );
+    const statements = packRows(rows, maxRowsJsonBytes).map((group) =>
+      // OR IGNORE + deterministic ids: a redelivered message cannot duplicate rows.
+      // The EXISTS guard drops rows of a version that was superseded, deleted or re-created meanwhile.
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count)
+           SELECT json_extract(r.value, '$[4]'), json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
+                  json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'), json_extract(r.value, '$[7]'), json_extract(r.value, '$[8]'),
+                  json_extract(r.value, '$[9]'), json_extract(r.value, '$[10]'), json_extract(r.value, '$[11]')
+           FROM json_each(?1) AS r
+           WHERE EXISTS (SELECT 1 FROM documents WHERE tenant_id = json_extract(r.value, '$[0]') AND id = json_extract(r.value, '$[1]')
+                           AND version = json_extract(r.value, '$[2]') AND incarnation = json_extract(r.value, '$[3]'))`,
+        )
+        .bind(`[${group.join(",")}]`),
     );
     for (const group of packStatements(statements)) await this.db.batch(group);
   }
 
   async activateVersions(items: readonly { ref: VersionRef; chunkCount: number }[]): Promise<boolean[]> {
     if (items.length === 0) return [];
-    const perItem = 7;
-    const statements = items.flatMap(({ ref, chunkCount }) => [
-      // Rows past `chunkCount` can only come from an earlier attempt that chunked differently (a configuration change).
-      this.db
-        .prepare(
-          `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND seq >= ?5
-             AND EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4 AND active_version IS NOT ?3)`,
-        )
-        .bind(...refParams(ref), chunkCount),
-      // Visible only if still current and every chunk row is there: a document is never ready with rows missing.
-      this.db
-        .prepare(
-          `UPDATE documents SET active_version = version, status = 'ready', chunk_count = ?5, error = NULL, updated_at = ${now}
-           WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND incarnation = ?4
-             AND (SELECT COUNT(*) FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3) = ?5
-           RETURNING id`,
-        )
-        .bind(...refParams(ref), chunkCount),
-      // Activated: every other set of the document is stale now (rows of older
-      // versions written without a set get one first), and older versions' rows go.
-      this.db.prepare(adoptRowsSql(`AND c.version < ?3 AND EXISTS (${activatedSql})`)).bind(...refParams(ref)),
-      this.db
-        .prepare(
-          `UPDATE vector_sets AS s SET stale_at = COALESCE(s.stale_at, ${now})
-           WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND NOT EXISTS (${liveSetSql}) AND EXISTS (${activatedSql})`,
-        )
-        .bind(...refParams(ref)),
-      this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version < ?3 AND EXISTS (${activatedSql})`).bind(...refParams(ref)),
-      this.db
-        .prepare(`UPDATE vector_sets SET stale_at = COALESCE(stale_at, ${now}) WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND incarnation = ?4 AND EXISTS (${supersededVersionSql})`)
-        .bind(...refParams(ref)),
-      // Superseded by a newer version of the same incarnation: this version's own rows go, and only them.
-      // (Deleted or re-created: its rows were deleted with the document, or never written.)
-      this.db.prepare(`DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND EXISTS (${supersededVersionSql})`).bind(...refParams(ref)),
-    ]);
-    const results = await this.db.batch<{ id: string }>(statements);
-    return items.map((_, i) => (results[perItem * i + 1]?.results.length ?? 0) > 0);
+    const perRound = 7;
+    const r = refRowsSql("?1");
+    // Joins that select the items in each state (r: the item; a document row `x` matched to it).
+    const isCurrent = "x.tenant_id = r.t AND x.id = r.d AND x.version = r.v AND x.incarnation = r.i";
+    const isActivated = "x.tenant_id = r.t AND x.id = r.d AND x.incarnation = r.i AND x.active_version = r.v";
+    // The same incarnation moved on to a newer version and this one is not active (see supersededVersionSql).
+    const isSuperseded = "x.tenant_id = r.t AND x.id = r.d AND x.incarnation = r.i AND x.version > r.v AND x.active_version IS NOT r.v";
+    const rounds = distinctRounds(items, ({ ref }) => documentKeyOf(ref));
+    const statements = rounds.flatMap((round) => {
+      const refs = refRowsJson(round.map((i) => ({ ref: items[i]!.ref, n: items[i]!.chunkCount })));
+      return [
+        // Rows past `chunkCount` can only come from an earlier attempt that chunked differently (a configuration change).
+        this.db
+          .prepare(
+            `DELETE FROM chunks WHERE rowid IN (
+               SELECT c.rowid FROM ${r} AS r CROSS JOIN documents AS x CROSS JOIN chunks AS c
+               WHERE ${isCurrent} AND x.active_version IS NOT r.v
+                 AND c.tenant_id = r.t AND c.document_id = r.d AND c.version = r.v AND c.seq >= r.n)`,
+          )
+          .bind(refs),
+        // Visible only if still current and every chunk row is there: a document is never ready with rows missing.
+        this.db
+          .prepare(
+            `UPDATE documents SET active_version = documents.version, status = 'ready', chunk_count = r.n, error = NULL, updated_at = ${now}
+             FROM ${r} AS r
+             WHERE documents.tenant_id = r.t AND documents.id = r.d AND documents.version = r.v AND documents.incarnation = r.i
+               AND (SELECT COUNT(*) FROM chunks WHERE tenant_id = r.t AND document_id = r.d AND version = r.v) = r.n
+             RETURNING tenant_id, id`,
+          )
+          .bind(refs),
+        // Activated: every other set of the document is stale now (rows of older
+        // versions written without a set get one first), and older versions' rows go.
+        this.db
+          .prepare(
+            `INSERT OR IGNORE INTO vector_sets (tenant_id, document_id, incarnation, version, count, stale_at)
+             SELECT c.tenant_id, c.document_id, x.incarnation, c.version, MAX(c.seq) + 1, ${now}
+             FROM ${r} AS r CROSS JOIN documents AS x CROSS JOIN chunks AS c
+             WHERE ${isActivated} AND c.tenant_id = r.t AND c.document_id = r.d AND c.version < r.v
+             GROUP BY c.tenant_id, c.document_id, c.version`,
+          )
+          .bind(refs),
+        this.db
+          .prepare(
+            `UPDATE vector_sets AS s SET stale_at = COALESCE(s.stale_at, ${now})
+             FROM (SELECT r.t, r.d FROM ${r} AS r CROSS JOIN documents AS x WHERE ${isActivated}) AS a
+             WHERE s.tenant_id = a.t AND s.document_id = a.d AND NOT EXISTS (${liveSetSql})`,
+          )
+          .bind(refs),
+        this.db
+          .prepare(
+            `DELETE FROM chunks WHERE rowid IN (
+               SELECT c.rowid FROM ${r} AS r CROSS JOIN documents AS x CROSS JOIN chunks AS c
+               WHERE ${isActivated} AND c.tenant_id = r.t AND c.document_id = r.d AND c.version < r.v)`,
+          )
+          .bind(refs),
+        // Superseded by a newer version of the same incarnation: this version's set is stale and its own rows go, and only them.
+        // (Deleted or re-created: its rows were deleted with the document, or never written.)
+        this.db
+          .prepare(
+            `UPDATE vector_sets SET stale_at = COALESCE(vector_sets.stale_at, ${now})
+             FROM (SELECT r.t, r.d, r.v, r.i FROM ${r} AS r CROSS JOIN documents AS x WHERE ${isSuperseded}) AS o
+             WHERE vector_sets.tenant_id = o.t AND vector_sets.document_id = o.d AND vector_sets.version = o.v AND vector_sets.incarnation = o.i`,
+          )
+          .bind(refs),
+        this.db
+          .prepare(
+            `DELETE FROM chunks WHERE rowid IN (
+               SELECT c.rowid FROM ${r} AS r CROSS JOIN documents AS x CROSS JOIN chunks AS c
+               WHERE ${isSuperseded} AND c.tenant_id = r.t AND c.document_id = r.d AND c.version = r.v)`,
+          )
+          .bind(refs),
+      ];
+    });
+    const results = await this.db.batch<{ tenant_id: string; id: string }>(statements);
+    const activated = items.map(() => false);
+    rounds.forEach((round, k) => {
+      const done = new Set((results[perRound * k + 1]?.results ?? []).map((row) => documentKeyOf({ tenantId: row.tenant_id, documentId: row.id })));
+      for (const i of round) activated[i] = done.has(documentKeyOf(items[i]!.ref));
+    });
+    return activated;
   }
+
 
   async documentsWithStaleSets(documents: readonly { tenantId: string; documentId: string }[], options: { claimedBefore: string }): Promise<{ tenantId: string; documentId: string }[]> {
     if (documents.length === 0) return [];
