@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classifyFailure } from "../../core/resilience/failure-classification.js";
 import { LocalAi } from "./local-ai.js";
+import { encodeMatrix, matrixType } from "./vector-transport.js";
 
 /** A LOCAL_SERVICES stand-in that always answers `response`. */
 function answering(response: () => Response): Fetcher {
@@ -22,6 +23,28 @@ describe("LocalAi", () => {
   it("returns the local service's JSON answer", async () => {
     const ai = new LocalAi(answering(() => Response.json({ shape: [1, 2], data: [[1, 2]] })));
     expect(await ai.run("@local/m", { text: ["x"] })).toEqual({ shape: [1, 2], data: [[1, 2]] });
+  });
+
+  it("asks for float32 batches and decodes them into the same shape as JSON", async () => {
+    let accept: string | null = null;
+    const { bytes } = encodeMatrix([
+      [0.1, 0.2],
+      [0.3, 0.4],
+    ]);
+    const service = {
+      fetch: async (_url: string, init: RequestInit) => {
+        accept = new Headers(init.headers).get("accept");
+        return new Response(bytes, { headers: { "content-type": matrixType, "x-shape": "2,2" } });
+      },
+    } as unknown as Fetcher;
+    const answer = await new LocalAi(service).run("@local/m", { text: ["x", "y"] });
+    expect(accept).toContain(matrixType);
+    expect(answer).toEqual({ shape: [2, 2], data: [[Math.fround(0.1), Math.fround(0.2)], [Math.fround(0.3), Math.fround(0.4)]] });
+  });
+
+  it("fails clearly on a float32 body that does not match its shape", async () => {
+    const ai = new LocalAi(answering(() => new Response(new Uint8Array(12), { headers: { "content-type": matrixType, "x-shape": "2,2" } })));
+    await expect(ai.run("@local/m", { text: ["x", "y"] })).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE", message: "local AI answered with a malformed vector body" });
   });
 
   it("puts the status it was answered in details and keeps the local message out of its own", async () => {

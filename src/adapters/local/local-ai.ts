@@ -14,6 +14,7 @@
  */
 import { AppError } from "../../core/errors.js";
 import type { AiRunner } from "../../ports/ai-runner.js";
+import { decodeMatrix, matrixType } from "./vector-transport.js";
 
 export class LocalAi implements AiRunner {
   constructor(private readonly service: Fetcher) {}
@@ -21,9 +22,19 @@ export class LocalAi implements AiRunner {
   async run(model: string, inputs: Record<string, unknown>): Promise<unknown> {
     const response = await this.service.fetch("http://local/ai/run", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      // Batches of embeddings may come back as float32 bytes (./vector-transport.ts), not JSON.
+      headers: { "content-type": "application/json", accept: `application/json, ${matrixType}` },
       body: JSON.stringify({ model, inputs }),
     });
+    if (response.ok && response.headers.get("content-type") === matrixType) {
+      const shape = response.headers.get("x-shape");
+      try {
+        const data = decodeMatrix(await response.arrayBuffer(), shape);
+        return { shape: [data.length, data[0]?.length ?? 0], data };
+      } catch (error) {
+        throw new AppError("UPSTREAM_UNAVAILABLE", "local AI answered with a malformed vector body", { cause: error });
+      }
+    }
     const text = await response.text();
     let body: unknown;
     try {

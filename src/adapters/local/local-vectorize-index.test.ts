@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { runVectorIndexContract } from "../../ports/vector-index.contract.js";
+import { vectorBatchType } from "./vector-transport.js";
 import { deleteLocalVectorIndex, ensureLocalVectorIndex, LocalVectorizeError, LocalVectorizeIndex } from "./local-vectorize-index.js";
 
 function localServices(): Fetcher {
@@ -38,6 +39,37 @@ async function rejection(promise: Promise<unknown>): Promise<LocalVectorizeError
 }
 
 describe("LocalVectorizeIndex", () => {
+  it("sends well-formed writes as float32 rows and stores what JSON would have stored", async () => {
+    const types: string[] = [];
+    const recording = {
+      fetch: (input: RequestInfo, init?: RequestInit) => {
+        types.push(new Headers(init?.headers).get("content-type") ?? "");
+        return localServices().fetch(input, init);
+      },
+    } as unknown as Fetcher;
+    const index = await ensureLocalVectorIndex(recording, uniqueName("binary"), { dimensions: 3, metric: "cosine" });
+    types.length = 0;
+    const values = [0.1, -1 / 3, 2.000001];
+    await index.upsert([{ id: "a", values, namespace: "ns", metadata: { k: "v" } }]);
+    expect(types).toEqual([vectorBatchType]);
+    const [stored] = await index.getByIds(["a"]);
+    expect(stored).toMatchObject({ id: "a", namespace: "ns", metadata: { k: "v" } });
+    expect(Array.from(stored!.values)).toEqual(values.map((value) => Math.fround(value)));
+    // Ragged input goes as JSON and gets the index's own message.
+    types.length = 0;
+    const error = await rejection(
+      index.upsert([
+        { id: "b", values: [1, 2, 3] },
+        { id: "b2", values: [1, 2] },
+      ]),
+    );
+    expect(types).toEqual(["application/json"]);
+    expect(error.message).toMatch(/expected 3 dimensions, and got 2 dimensions/);
+    // A batch of the wrong (but one) length, and NaN, travel as float32 and are still refused by the index.
+    expect((await rejection(index.upsert([{ id: "d", values: [1, 2] }]))).message).toMatch(/expected 3 dimensions, and got 2 dimensions/);
+    expect((await rejection(index.insert([{ id: "c", values: [1, Number.NaN, 2] }]))).message).toMatch(/not a finite number/);
+  });
+
   it("answers describe in both the current and the legacy shape", async () => {
     const name = uniqueName("describe");
     const index = await ensureLocalVectorIndex(localServices(), name, { dimensions: 3, metric: "euclidean" });

@@ -6,6 +6,7 @@
  * messages come from there; this file only translates. Unlike Vectorize,
  * writes are queryable as soon as the call returns.
  */
+import { encodeVectorBatch, vectorBatchType } from "./vector-transport.js";
 
 export interface LocalIndexConfig {
   dimensions: number;
@@ -75,11 +76,11 @@ export class LocalVectorizeIndex implements Vectorize, VectorizeIndex {
 
   /** Inserts vectors with new ids; existing ids keep their vector (`ids` lists what was inserted). */
   async insert(vectors: VectorizeVector[]): Promise<LocalMutation> {
-    return this.call<LocalMutation>("insert", { vectors: toTransport(vectors) });
+    return this.write("insert", vectors);
   }
 
   async upsert(vectors: VectorizeVector[]): Promise<LocalMutation> {
-    return this.call<LocalMutation>("upsert", { vectors: toTransport(vectors) });
+    return this.write("upsert", vectors);
   }
 
   async getByIds(ids: string[]): Promise<VectorizeVector[]> {
@@ -94,6 +95,13 @@ export class LocalVectorizeIndex implements Vectorize, VectorizeIndex {
 
   private call<T>(operation: string, body: unknown): Promise<T> {
     return callService<T>(this.service, `${encodeURIComponent(this.indexName)}/${operation}`, body);
+  }
+
+  /** Vectors travel as float32 rows (./vector-transport.ts); input the index must reject goes as JSON, for its messages. */
+  private write(operation: "insert" | "upsert", vectors: VectorizeVector[]): Promise<LocalMutation> {
+    const bytes = encodeVectorBatch(vectors);
+    if (!bytes) return this.call<LocalMutation>(operation, { vectors: toTransport(vectors) });
+    return callService<LocalMutation>(this.service, `${encodeURIComponent(this.indexName)}/${operation}`, bytes, vectorBatchType);
   }
 }
 
@@ -119,11 +127,11 @@ export async function deleteLocalVectorIndex(service: Fetcher, indexName: string
   }
 }
 
-async function callService<T>(service: Fetcher, path: string, body: unknown): Promise<T> {
+async function callService<T>(service: Fetcher, path: string, body: unknown, contentType?: string): Promise<T> {
   const response = await service.fetch(`http://local/vectorize/${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
+    headers: { "content-type": contentType ?? "application/json" },
+    body: contentType ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
   });
   const text = await response.text();
   let payload: unknown;

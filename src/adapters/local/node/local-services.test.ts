@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeMatrix, matrixType } from "../vector-transport.js";
 import { createLocalServices, type LocalServices, type LocalServicesOptions } from "./local-services.js";
 import { universalSentenceEncoderId, universalSentenceEncoderMaxChars } from "./models/universal-sentence-encoder.js";
 
@@ -161,5 +162,34 @@ describe("model errors", () => {
     const result = await embed(services(), "refund", "@local/no-such-model");
     expect(result.status).toBe(400);
     expect(result.body.error.code).toBe("UNKNOWN_MODEL");
+  });
+});
+
+describe("vector transport", () => {
+  it("answers a batch as float32 bytes to a caller that accepts them: the JSON vectors, rounded to float32; one text stays JSON", async () => {
+    const target = services();
+    const model = "@local/feature-hashing-512";
+    const texts = ["the first passage", "a second, different passage", "third"];
+    const json = await embed(target, texts, model);
+    expect(json.status).toBe(200);
+    const response = await target.fetch(
+      new Request("http://local-services/ai/run", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: `application/json, ${matrixType}` },
+        body: JSON.stringify({ model, inputs: { text: texts } }),
+      }),
+    );
+    expect(response.headers.get("content-type")).toBe(matrixType);
+    expect(response.headers.get("x-shape")).toBe("3,512");
+    const binary = decodeMatrix(await response.arrayBuffer(), response.headers.get("x-shape"));
+    expect(binary).toEqual((json.body.data as number[][]).map((row) => row.map((value) => Math.fround(value))));
+    const single = await target.fetch(
+      new Request("http://local-services/ai/run", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: `application/json, ${matrixType}` },
+        body: JSON.stringify({ model, inputs: { text: "one query" } }),
+      }),
+    );
+    expect(single.headers.get("content-type")).toMatch(/application\/json/);
   });
 });

@@ -18,6 +18,7 @@
  * after the operation, like Vectorize's `VECTOR_QUERY_ERROR`), 404
  * `INDEX_NOT_FOUND`, 409 `INDEX_CONFLICT`.
  */
+import { decodeVectorBatch, vectorBatchType } from "../vector-transport.js";
 import { LocalVectorStore, VectorStoreError, type IndexConfig, type LocalVectorIndex, type QueryOptions, type VectorInput } from "./vector-store.js";
 
 export interface VectorService {
@@ -50,7 +51,14 @@ export function createVectorService(options: { dataDir: string; compaction?: { r
     if (!allowed.includes(request.method)) return errorResponse(405, "METHOD_NOT_ALLOWED", `${operation} takes ${allowed.join(" or ")}`);
 
     let body: Record<string, unknown> = {};
-    if (request.method === "POST") {
+    if (request.method === "POST" && request.headers.get("content-type") === vectorBatchType) {
+      if (operation !== "insert" && operation !== "upsert") return errorResponse(415, "UNSUPPORTED_MEDIA_TYPE", `${operation} takes JSON`);
+      try {
+        body = { vectors: decodeVectorBatch(await request.arrayBuffer()) };
+      } catch (error) {
+        return errorResponse(400, code, `malformed vector batch: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    } else if (request.method === "POST") {
       const text = await request.text();
       if (text !== "") {
         try {
