@@ -6,10 +6,13 @@
  *   2. the Vectorize index, sized for EMBEDDING_MODEL, cosine metric,
  *      plus a metadata index on `document_id` (and any --metadata-index you add),
  *   3. the ingestion queue and its dead-letter queue,
- *   4. the D1 migrations,
- *   5. an API_KEY secret (generated, printed once) unless one exists.
+ *   4. the R2 bucket for uploaded originals (the top-level [[r2_buckets]]
+ *      bucket_name once wrangler.toml declares one, else `<name>-originals`),
+ *   5. the D1 migrations,
+ *   6. an API_KEY secret (generated, printed once) unless one exists.
  *
- * Re-running skips what already exists. `--dry-run` prints the plan only.
+ * Re-running skips what already exists. `--dry-run` prints every wrangler
+ * command, in order, and runs none.
  *
  *   npm run provision -- [--dry-run] [--metadata-index product:string ...] [--dimensions 768]
  */
@@ -25,6 +28,10 @@ export interface ProvisioningTarget {
   indexName: string;
   queue: string;
   deadLetterQueue: string;
+  /** R2 bucket that keeps uploaded originals. */
+  originalsBucket: string;
+  /** Whether wrangler.toml binds that bucket (then `wrangler deploy` needs it to exist). */
+  originalsBucketBound: boolean;
   embeddingModel: string;
   dimensions: number;
   metadataIndexes: { property: string; type: "string" | "number" | "boolean" }[];
@@ -36,7 +43,12 @@ export interface Step {
   args: string[];
   /** When this command succeeds, the step is already done (skip it). */
   exists?: string[];
+  /** When set, a failure of the step is reported (with this reason) and provisioning goes on. */
+  mayFail?: string;
 }
+
+/** Vectorize's largest vector (dimensions per index). */
+export const maxVectorizeDimensions = 1536;
 
 /** Reads the production names and model from wrangler.toml's text (top level, before any [env.*]). */
 export function readTarget(wranglerToml: string, overrides: { dimensions?: number; metadataIndexes?: string[] } = {}): ProvisioningTarget {
@@ -55,6 +67,12 @@ export function readTarget(wranglerToml: string, overrides: { dimensions?: numbe
   const embeddingModel = /^EMBEDDING_MODEL\s*=\s*"([^"]+)"/m.exec(topLevel)?.[1] ?? "@cf/baai/bge-base-en-v1.5";
   const dimensions = overrides.dimensions ?? knownEmbeddingDimensions(embeddingModel);
   if (!dimensions) throw new Error(`unknown dimensions for ${embeddingModel}; pass --dimensions <n>`);
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > maxVectorizeDimensions) {
+    throw new Error(`--dimensions ${dimensions}: Vectorize indexes take 1 to ${maxVectorizeDimensions} dimensions`);
+  }
+  const workerName = /^name\s*=\s*"([^"]+)"/m.exec(topLevel.split(/^\[/m)[0]!)?.[1];
+  if (!workerName) throw new Error("wrangler.toml: no top-level name");
+  const declaredBucket = /^\[\[r2_buckets\]\]\s*$[\s\S]*?^bucket_name\s*=\s*"([^"]+)"/m.exec(topLevel)?.[1];
   const metadataIndexes = [
     { property: "document_id", type: "string" as const },
     ...(overrides.metadataIndexes ?? []).map((spec) => {
@@ -68,6 +86,8 @@ export function readTarget(wranglerToml: string, overrides: { dimensions?: numbe
     indexName: field("vectorize", "index_name"),
     queue,
     deadLetterQueue,
+    originalsBucket: declaredBucket ?? `${workerName}-originals`,
+    originalsBucketBound: declaredBucket !== undefined,
     embeddingModel,
     dimensions,
     metadataIndexes,
@@ -86,10 +106,48 @@ export function planProvisioning(target: ProvisioningTarget): Step[] {
     ...target.metadataIndexes.map((index) => ({
       title: `metadata index ${index.property} (${index.type})`,
       args: ["vectorize", "create-metadata-index", target.indexName, `--propertyName=${index.property}`, `--type=${index.type}`],
+      // No "exists" probe; creating one twice fails harmlessly.
+      mayFail: "already present or not creatable",
     })),
     { title: `queue ${target.queue}`, args: ["queues", "create", target.queue], exists: ["queues", "info", target.queue] },
     { title: `queue ${target.deadLetterQueue}`, args: ["queues", "create", target.deadLetterQueue], exists: ["queues", "info", target.deadLetterQueue] },
+    {
+      title: `R2 bucket ${target.originalsBucket} (uploaded originals)`,
+      args: ["r2", "bucket", "create", target.originalsBucket],
+      exists: ["r2", "bucket", "info", target.originalsBucket],
+      // Until wrangler.toml binds the bucket, the deploy does not need it (R2 must be enabled in the dashboard first).
+      ...(target.originalsBucketBound ? {} : { mayFail: "is R2 enabled for the account? Nothing binds this bucket yet, so the deploy does not need it" }),
+    },
   ];
+}
+
+/** Succeeds only when wrangler has credentials. */
+export const loginCheckArgs = ["whoami", "--json"];
+/** Reads the database id (written into wrangler.toml). */
+export const databaseInfoArgs = (target: ProvisioningTarget) => ["d1", "info", target.databaseName, "--json"];
+/** Applies the D1 migrations to the remote database. */
+export const migrationsArgs = (target: ProvisioningTarget) => ["d1", "migrations", "apply", target.databaseName, "--remote"];
+
+/** What `--dry-run` prints: every wrangler command a real run makes, in order, with what decides whether it runs. */
+export function describeProvisioning(target: ProvisioningTarget): string {
+  const command = (args: string[]) => `wrangler ${args.join(" ")}`;
+  return [
+    "# Dry run: the wrangler commands `npm run provision` runs, in this order. Nothing was run.",
+    "# logged in? (stops here if not)",
+    command(loginCheckArgs),
+    ...planProvisioning(target).flatMap((step) => [
+      `# ${step.title}${step.exists ? `; skipped when \`${command(step.exists)}\` succeeds` : ""}${step.mayFail ? "; a failure is reported and provisioning goes on" : ""}`,
+      command(step.args),
+    ]),
+    "# database id, written into wrangler.toml",
+    command(databaseInfoArgs(target)),
+    "# migrations (only those not applied yet)",
+    command(migrationsArgs(target)),
+    "# API key: generated and printed once, unless `wrangler secret list` shows API_KEY",
+    command(["secret", "list"]),
+    command(["secret", "put", "API_KEY"]),
+    "",
+  ].join("\n");
 }
 
 /** Puts the database id into the top-level [[d1_databases]] entry. */
@@ -133,15 +191,14 @@ function main() {
     }
   };
 
-  const steps = planProvisioning(target);
   if (values["dry-run"]) {
-    for (const step of steps) console.log(`# ${step.title}\nwrangler ${step.args.join(" ")}`);
-    console.log(`# migrations\nwrangler d1 migrations apply ${target.databaseName} --remote`);
-    console.log("# API key (generated)\nwrangler secret put API_KEY");
+    process.stdout.write(describeProvisioning(target));
     return;
   }
+  const steps = planProvisioning(target);
 
-  if (!succeeds(["whoami"])) throw new Error("not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) first");
+  // Plain `wrangler whoami` exits 0 when logged out too; with --json it fails then.
+  if (!succeeds(loginCheckArgs)) throw new Error("not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) first");
   for (const step of steps) {
     if (step.exists && succeeds(step.exists)) {
       console.log(`✓ ${step.title} exists`);
@@ -151,21 +208,25 @@ function main() {
     try {
       process.stdout.write(wrangler(step.args));
     } catch (error) {
-      // Metadata indexes have no "exists" probe; creating one twice fails harmlessly.
-      if (!step.args.includes("create-metadata-index")) throw error;
-      console.log(`  (already present or not creatable: ${String(error).split("\n")[0]})`);
+      if (!step.mayFail) throw error;
+      console.log(`  (${step.mayFail}: ${String(error).split("\n")[0]})`);
     }
   }
 
-  const info = JSON.parse(wrangler(["d1", "info", target.databaseName, "--json"], { quiet: true })) as { uuid?: string };
+  const info = JSON.parse(wrangler(databaseInfoArgs(target), { quiet: true })) as { uuid?: string };
   if (!info.uuid) throw new Error("could not read the database id from `wrangler d1 info`");
   writeFileSync(tomlPath, writeDatabaseId(readFileSync(tomlPath, "utf8"), target.databaseName, info.uuid));
   console.log(`✓ wrangler.toml database_id = ${info.uuid}`);
 
   console.log("→ migrations");
-  process.stdout.write(wrangler(["d1", "migrations", "apply", target.databaseName, "--remote"], { input: "y\n" }));
+  process.stdout.write(wrangler(migrationsArgs(target), { input: "y\n" }));
 
-  const secrets = succeeds(["secret", "list"]) ? wrangler(["secret", "list"], { quiet: true }) : "";
+  let secrets = "";
+  try {
+    secrets = wrangler(["secret", "list"], { quiet: true });
+  } catch {
+    // No worker yet: no secrets.
+  }
   if (secrets.includes('"API_KEY"')) {
     console.log("✓ API_KEY secret exists");
   } else {

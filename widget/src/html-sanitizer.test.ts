@@ -1,8 +1,9 @@
 /**
  * The answer renderer against an XSS payload corpus, in a real browser
- * (Debian's Chromium through playwright-core): every payload goes through the
- * sanitiser alone and through the full Markdown → sanitiser pipeline, the
- * result is put into a live shadow root, and a global hook counts executions.
+ * (Chromium through playwright-core, see widget/test/chromium.ts): every
+ * payload goes through the sanitiser alone and through the full Markdown →
+ * sanitiser pipeline, the result is put into a live shadow root, and a
+ * global hook counts executions.
  * Positive controls (unsanitised payloads that do run) prove the hook and
  * that the page had time to fire asynchronous handlers.
  */
