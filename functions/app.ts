@@ -20,6 +20,11 @@ import { keyRoutes } from "./routes/keys.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { searchRoutes } from "./routes/search.js";
 import { statsRoutes } from "./routes/stats.js";
+import { apiReferenceRoutes } from "./routes/api-reference.js";
+import { apiDocumentOptions, apiOperations } from "./openapi/api-operations.js";
+import { openAiCompatRoutes } from "./routes/openai-compat.js";
+import { openAiErrors } from "./middleware/openai-errors.js";
+import { mcpRoutes } from "./routes/mcp.js";
 
 export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   const app = new Hono<AppEnv>();
@@ -47,19 +52,30 @@ export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   });
   app.route("/health", healthRoutes);
   app.route("/demo", demoRoutes);
+  // The API reference (no key): GET /openapi.json and GET /docs.
+  app.route("/", apiReferenceRoutes(apiOperations, apiDocumentOptions));
   // The chat widget calls these from other sites: CORS, with preflights answered before auth.
   const widgetCors = cors();
   app.use("/v1/chat", widgetCors);
   app.use("/v1/feedback", widgetCors);
+  // The OpenAI-compatible API: browser clients too (OpenAI's SDK adds x-stainless-* headers), and errors OpenAI clients read.
+  app.use("/v1/chat/completions", cors({ allowHeaders: ["authorization", "content-type", "*"] }));
+  app.use("/v1/models", cors({ allowMethods: ["GET"], allowHeaders: ["authorization", "*"] }));
+  app.use("/v1/chat/completions", openAiErrors());
+  app.use("/v1/models", openAiErrors());
   app.use("/v1/*", authenticate());
   app.route("/v1/documents", documentRoutes);
   app.route("/v1/search", searchRoutes);
   app.route("/v1/chat", chatRoutes);
+  app.route("/v1", openAiCompatRoutes);
   app.route("/v1/feedback", feedbackRoutes);
   app.route("/v1/index", indexRoutes);
   app.route("/v1/tenants", tenantRoutes);
   app.route("/v1/keys", keyRoutes);
   app.route("/v1/consistency", consistencyRoutes);
   app.route("/v1/stats", statsRoutes);
+  // MCP (Streamable HTTP) for AI clients: not under /v1, so authenticated here, with the same keys.
+  app.use("/mcp", authenticate());
+  app.route("/mcp", mcpRoutes);
   return app;
 }

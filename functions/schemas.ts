@@ -60,13 +60,25 @@ export const listQuerySchema = z.strictObject({
 });
 
 const modeSchema = z.enum(["hybrid", "vector", "keyword"]).default("hybrid");
+/**
+ * Checked by `parseMetadataFilter` in the route (operators, reserved keys);
+ * the metadata here is what the API reference shows.
+ */
+const metadataFilterSchema = z
+  .unknown()
+  .optional()
+  .meta({
+    type: "object",
+    description: "Vectorize's filter syntax on metadata and `document_id`: `$eq $ne $in $nin $lt $lte $gt $gte`",
+    examples: [{ product: "cloud", year: { $gte: 2024 } }],
+  });
 
 export const searchSchema = z.strictObject({
   query: z.string().max(4096).refine(notBlank.check, notBlank.message),
   // Capped further by SEARCH_MAX_TOP_K (default 50) in the route.
   top_k: z.number().int().min(1).max(100).default(8),
   mode: modeSchema,
-  filter: z.unknown().optional(),
+  filter: metadataFilterSchema,
   rerank: z.boolean().optional(),
 });
 
@@ -78,7 +90,7 @@ export const chatSchema = z.strictObject({
     .refine((messages) => messages[messages.length - 1]?.role === "user", "the last message must be from the user"),
   top_k: z.number().int().min(1).max(20).default(6),
   mode: modeSchema,
-  filter: z.unknown().optional(),
+  filter: metadataFilterSchema,
   rerank: z.boolean().optional(),
   stream: z.boolean().default(true),
 });
@@ -150,6 +162,9 @@ export const newKeySchema = z.strictObject({
 export const keyListQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema.optional(),
 });
+
+/** An API key's id (not the key itself): `key_` and 16 hex digits. */
+export const keyIdSchema = z.string().regex(/^key_[0-9a-f]{16}$/, "not a key id");
 
 export const consistencySchema = z.strictObject({
   repair: z.boolean().default(false),

@@ -2,6 +2,8 @@
  * The composition root: the only place that reads `Env` and picks adapters.
  *
  * - Cloudflare mode: Workers AI (`env.AI`), Vectorize (`env.VECTORIZE`).
+ *   Answers may come from an OpenAI-compatible endpoint or Anthropic's
+ *   Messages API instead (GENERATOR, in either mode).
  * - Local mode (the LOCAL_SERVICES binding is present, added by the dev
  *   launcher and the test pool): the same Workers AI protocol and Vectorize
  *   interface, served by stand-ins in the host Node process.
@@ -29,6 +31,7 @@ import { LocalAi } from "./adapters/local/local-ai.js";
 import { ensureLocalVectorIndex, LocalVectorizeIndex } from "./adapters/local/local-vectorize-index.js";
 import { OpenAiCompatibleEmbedder } from "./adapters/openai/openai-compatible-embedder.js";
 import { OpenAiCompatibleGenerator } from "./adapters/openai/openai-compatible-generator.js";
+import { AnthropicGenerator } from "./adapters/anthropic/anthropic-generator.js";
 import { readConfig, type AppConfig, type Mode } from "./config.js";
 import { AppError } from "./core/errors.js";
 import type { AiRunner } from "./ports/ai-runner.js";
@@ -41,6 +44,7 @@ import type { Reranker } from "./ports/reranker.js";
 import type { TenantStore } from "./ports/tenant-store.js";
 import type { VectorIndex } from "./ports/vector-index.js";
 import { ChatService } from "./services/chat-service.js";
+import { ChatModels } from "./services/chat-models.js";
 import { ConsistencyService } from "./services/consistency-service.js";
 import { DocumentService } from "./services/document-service.js";
 import { FeedbackService } from "./services/feedback-service.js";
@@ -246,6 +250,7 @@ export async function createServices(env: Env, options: CompositionOptions = {})
       log,
       metrics,
     }),
+    chatModels: new ChatModels({ generator: { model: generator.model, provider: config.generator.kind } }),
     feedback: new FeedbackService({ store: new D1FeedbackStore(env.DB) }),
     limits: new UsageLimits({ limiter: env.RATE_LIMITER ? new DurableObjectRateLimiter(env.RATE_LIMITER) : undefined, defaults: config.limits, log }),
     ingest: new IngestProcessor({
@@ -293,6 +298,13 @@ function createGenerator(config: AppConfig, ai: AiRunner | undefined): Generator
       return new ExtractiveGenerator();
     case "openai":
       return new OpenAiCompatibleGenerator({
+        baseUrl: generator.baseUrl,
+        apiKey: generator.apiKey,
+        model: generator.model,
+        maxTokens: generator.maxTokens,
+      });
+    case "anthropic":
+      return new AnthropicGenerator({
         baseUrl: generator.baseUrl,
         apiKey: generator.apiKey,
         model: generator.model,

@@ -36,6 +36,22 @@ describe("readConfig", () => {
     expect(() => readConfig(source, "local")).toThrow(message);
   });
 
+  it("reads the Anthropic generator from GENERATOR=anthropic, in either mode", () => {
+    const source = { GENERATOR: "anthropic", ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_MODEL: "claude-test", GENERATION_MAX_TOKENS: "512" };
+    expect(readConfig(source, "cloudflare").generator).toEqual({ kind: "anthropic", model: "claude-test", baseUrl: "https://api.anthropic.com", apiKey: "sk-ant-test", maxTokens: 512 });
+    expect(readConfig({ ...source, ANTHROPIC_BASE_URL: "http://127.0.0.1:9999" }, "local").generator).toMatchObject({ kind: "anthropic", baseUrl: "http://127.0.0.1:9999" });
+    // Not picked by "auto": naming it is required.
+    expect(readConfig({ ANTHROPIC_API_KEY: "k", ANTHROPIC_MODEL: "m" }, "local").generator.kind).toBe("extractive");
+  });
+
+  it.each([
+    [{ GENERATOR: "anthropic", ANTHROPIC_MODEL: "claude-test" }, /ANTHROPIC_API_KEY/],
+    [{ GENERATOR: "anthropic", ANTHROPIC_API_KEY: "k" }, /ANTHROPIC_MODEL/],
+    [{ GENERATOR: "anthropic", ANTHROPIC_API_KEY: "k", ANTHROPIC_MODEL: "m", ANTHROPIC_BASE_URL: "api.anthropic.com" }, /ANTHROPIC_BASE_URL/],
+  ])("rejects an incomplete Anthropic configuration %j", (source, message) => {
+    expect(() => readConfig(source, "cloudflare")).toThrow(message);
+  });
+
   it("refuses Workers AI generation in local mode", () => {
     expect(() => readConfig({ GENERATOR: "workers-ai" }, "local")).toThrow(/local mode/);
   });

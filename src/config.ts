@@ -20,6 +20,7 @@ export type EmbeddingConfig =
 export type GeneratorConfig =
   | { kind: "workers-ai"; model: string; maxTokens: number }
   | { kind: "openai"; model: string; baseUrl: string; apiKey?: string; maxTokens: number }
+  | { kind: "anthropic"; model: string; baseUrl: string; apiKey: string; maxTokens: number }
   | { kind: "extractive"; model: "extractive" };
 
 export interface RerankConfig {
@@ -94,6 +95,9 @@ export interface ConfigSource {
   LLM_BASE_URL?: string;
   LLM_API_KEY?: string;
   LLM_MODEL?: string;
+  ANTHROPIC_API_KEY?: string;
+  ANTHROPIC_MODEL?: string;
+  ANTHROPIC_BASE_URL?: string;
   CHUNK_MAX_TOKENS?: string;
   CHUNK_OVERLAP_TOKENS?: string;
   HYBRID_METHOD?: string;
@@ -129,6 +133,7 @@ export interface ConfigSource {
 export const localDevApiKey = "local-dev-key";
 export const defaultGenerationModel = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
 export const defaultEmbeddingModel = "@cf/baai/bge-base-en-v1.5";
+export const defaultAnthropicBaseUrl = "https://api.anthropic.com";
 
 export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
   const value = (name: keyof ConfigSource): string | undefined => {
@@ -171,11 +176,18 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     const model = value("LLM_MODEL");
     if (!llmBaseUrl || !model) throw misconfigured("GENERATOR=openai needs LLM_BASE_URL and LLM_MODEL");
     generator = { kind: "openai", model, baseUrl: llmBaseUrl, apiKey: value("LLM_API_KEY"), maxTokens };
+  } else if (generatorKind === "anthropic") {
+    const apiKey = value("ANTHROPIC_API_KEY");
+    const model = value("ANTHROPIC_MODEL");
+    if (!apiKey || !model) throw misconfigured("GENERATOR=anthropic needs ANTHROPIC_API_KEY and ANTHROPIC_MODEL");
+    const baseUrl = value("ANTHROPIC_BASE_URL") ?? defaultAnthropicBaseUrl;
+    if (!/^https?:\/\/[^\s/]/i.test(baseUrl)) throw misconfigured(`ANTHROPIC_BASE_URL must be an http(s) URL (got "${baseUrl}")`);
+    generator = { kind: "anthropic", model, baseUrl, apiKey, maxTokens };
   } else if (generatorKind === "workers-ai") {
     if (mode === "local") throw misconfigured("GENERATOR=workers-ai needs the Workers AI binding, which local mode does not have; use extractive or an OpenAI-compatible LLM_BASE_URL");
     generator = { kind: "workers-ai", model: value("GENERATION_MODEL") ?? defaultGenerationModel, maxTokens };
   } else {
-    throw misconfigured(`GENERATOR must be "auto", "workers-ai", "openai" or "extractive" (got "${generatorKind}")`);
+    throw misconfigured(`GENERATOR must be "auto", "workers-ai", "openai", "anthropic" or "extractive" (got "${generatorKind}")`);
   }
 
   const chunkMax = number("CHUNK_MAX_TOKENS", defaultChunkingOptions.maxTokens, (n) => Number.isInteger(n) && n >= 16 && n <= 8192, "an integer between 16 and 8192");

@@ -12,6 +12,10 @@ declare namespace Cloudflare {
     LLM_BASE_URL?: string;
     LLM_API_KEY?: string;
     LLM_MODEL?: string;
+    /** Anthropic's Messages API for answers (GENERATOR=anthropic): the key (secret), the model, and the API root (default https://api.anthropic.com). */
+    ANTHROPIC_API_KEY?: string;
+    ANTHROPIC_MODEL?: string;
+    ANTHROPIC_BASE_URL?: string;
     /** "workers-ai" (default) or "openai" (EMBEDDING_BASE_URL / EMBEDDING_API_KEY, else the LLM_* ones). */
     EMBEDDING_PROVIDER?: string;
     EMBEDDING_BASE_URL?: string;

@@ -1,10 +1,11 @@
 /**
- * Authentication and authorisation for /v1:
+ * Authentication and authorisation for /v1 and /mcp:
  * - `authenticate()`: reads `Authorization: Bearer <key>`, resolves it to an
  *   access context (tenant, scopes) and the tenant to act on (the operator's
  *   API_KEY may name one with `X-Tenant-Id`; other keys act on their own);
  * - `requireScope(...)`: the route needs one of these scopes (`admin` passes
- *   everywhere);
+ *   everywhere); `hasScope` is the same rule for checks inside a handler
+ *   (the MCP tools);
  * - publishable keys are only accepted from an allowed `Origin`.
  */
 import type { MiddlewareHandler } from "hono";
@@ -31,12 +32,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 
 export function requireScope(...allowed: Scope[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { scopes } = c.var.access;
-    if (!scopes.includes("admin") && !allowed.some((scope) => scopes.includes(scope))) {
+    if (!hasScope(c.var.access.scopes, allowed)) {
       throw new AppError("FORBIDDEN", `this key lacks the scope for this route (needs ${["admin", ...allowed].join(" or ")})`);
     }
     await next();
   };
+}
+
+/** Whether a key with `scopes` may do what needs one of `allowed` (`admin` may do everything). */
+export function hasScope(scopes: readonly Scope[], allowed: readonly Scope[]): boolean {
+  return scopes.includes("admin") || allowed.some((scope) => scopes.includes(scope));
 }
 
 /** Only the operator's key (API_KEY) may create or delete tenants. */

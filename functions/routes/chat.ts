@@ -28,6 +28,8 @@ import { requireScope } from "../middleware/auth.js";
 import { rateLimit } from "../middleware/rate-limit.js";
 import { readJson } from "../middleware/json-body.js";
 import { chatSchema, reservedFilterKeys } from "../schemas.js";
+import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
+import { chatAnswerSchema, chatDeltaEventSchema, chatDoneEventSchema, chatNoticeEventSchema, chatSourcesEventSchema, streamErrorEventSchema } from "../response-schemas.js";
 
 /** The retrieval stages in a chat's Server-Timing header, in pipeline order. */
 export const chatRetrievalTimings = ["rewrite", "embed", "vector", "keyword", "hydrate", "fuse", "rerank"] as const;
@@ -96,3 +98,35 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
     },
   });
 });
+
+/** API reference (functions/openapi/). */
+export const chatOperations: ApiOperation[] = [
+  {
+    method: "post",
+    path: "/v1/chat",
+    operationId: "chat",
+    summary: "Ask a question, answered from the documents with citations",
+    description:
+      "Streams Server-Sent Events by default; `stream: false` answers with one JSON object. The retrieval query is the latest user message (a follow-up is rewritten into a standalone query first). Every `[n]` in the answer refers to a source that was sent. A failure before the `sources` event is an HTTP error; after it, an `error` event ends the stream. Callable cross-origin (CORS) and with publishable keys.",
+    tags: ["Search and chat"],
+    auth: keyWith("query", "publishable"),
+    rateLimited: true,
+    body: named("ChatRequest", chatSchema),
+    responses: {
+      200: {
+        description: "The answer: a stream (default), or JSON with `stream: false`",
+        json: named("ChatAnswer", chatAnswerSchema),
+        eventStream: {
+          description: "`sources` first, then `notice` (if the language model is unavailable), `delta`s, and `done` — or `error` as the last event. Comment lines (`:`) are keep-alive pings.",
+          events: {
+            sources: named("ChatSourcesEvent", chatSourcesEventSchema),
+            notice: named("ChatNoticeEvent", chatNoticeEventSchema),
+            delta: named("ChatDeltaEvent", chatDeltaEventSchema),
+            done: named("ChatDoneEvent", chatDoneEventSchema),
+            error: named("StreamErrorEvent", streamErrorEventSchema),
+          },
+        },
+      },
+    },
+  },
+];

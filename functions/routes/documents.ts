@@ -7,6 +7,16 @@ import { requireScope } from "../middleware/auth.js";
 import { rateLimit } from "../middleware/rate-limit.js";
 import { formatBytes, readJson, validate } from "../middleware/json-body.js";
 import { batchSchema, documentIdSchema, documentSchema, listQuerySchema, maxBatchContentBytes, maxDocumentBytes } from "../schemas.js";
+import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
+import {
+  documentBatchSubmittedSchema,
+  documentDeletedSchema,
+  documentListSchema,
+  documentRequeuedSchema,
+  documentSubmittedSchema,
+  documentViewSchema,
+  failedDocumentsRequeuedSchema,
+} from "../response-schemas.js";
 
 const encoder = new TextEncoder();
 /** JSON escaping can grow content (a newline is 2 bytes); allow for it before the exact check. */
@@ -70,7 +80,8 @@ function documentId(raw: string): string {
   return parsed.data;
 }
 
-function toView(doc: DocumentRecord) {
+/** A document as the API shows it (also the MCP tools). */
+export function toView(doc: DocumentRecord) {
   return {
     id: doc.id,
     title: doc.title,
@@ -87,14 +98,104 @@ function toView(doc: DocumentRecord) {
   };
 }
 
-function encodeCursor(lastId: string): string {
+export function encodeCursor(lastId: string): string {
   return btoa(lastId).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }
 
-function decodeCursor(cursor: string): string {
+export function decodeCursor(cursor: string): string {
   try {
     return atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
   } catch {
     throw new AppError("VALIDATION_FAILED", "cursor: not a cursor returned by this API");
   }
 }
+
+const documentPath = { id: documentIdSchema };
+
+/** API reference (functions/openapi/). */
+export const documentOperations: ApiOperation[] = [
+  {
+    method: "post",
+    path: "/v1/documents",
+    operationId: "createDocument",
+    summary: "Ingest a document",
+    description:
+      "Stores the document and queues it for indexing. `content` ≤ 1 MiB of UTF-8. Re-posting a document that is not ready yet queues the same version again; changing content, title, format, metadata or source URL makes a new version.",
+    tags: ["Documents"],
+    auth: keyWith("ingest"),
+    rateLimited: true,
+    body: named("DocumentInput", documentSchema),
+    responses: {
+      200: { description: "The same content is already indexed (`status: unchanged`)", json: named("DocumentSubmitted", documentSubmittedSchema) },
+      202: { description: "Stored and queued (`status: queued`)", json: named("DocumentSubmitted", documentSubmittedSchema) },
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/documents/batch",
+    operationId: "createDocuments",
+    summary: "Ingest up to 100 documents",
+    description: "All or nothing; at most 10 MiB of content per request.",
+    tags: ["Documents"],
+    auth: keyWith("ingest"),
+    rateLimited: true,
+    body: named("DocumentBatchInput", batchSchema),
+    responses: { 202: { description: "Stored and queued, one result per document in order", json: named("DocumentBatchSubmitted", documentBatchSubmittedSchema) } },
+  },
+  {
+    method: "post",
+    path: "/v1/documents/retry-failed",
+    operationId: "retryFailedDocuments",
+    summary: "Re-queue the tenant's failed documents",
+    description: "Dead-letter replay: up to 1,000 failed documents per call; `remaining` says whether to call again.",
+    tags: ["Documents"],
+    auth: keyWith("admin"),
+    rateLimited: true,
+    responses: { 202: { description: "Queued again", json: named("FailedDocumentsRequeued", failedDocumentsRequeuedSchema) } },
+  },
+  {
+    method: "post",
+    path: "/v1/documents/{id}/retry",
+    operationId: "retryDocument",
+    summary: "Re-queue a failed (or stuck) document",
+    tags: ["Documents"],
+    auth: keyWith("ingest"),
+    rateLimited: true,
+    pathParams: documentPath,
+    responses: { 202: { description: "Queued again", json: named("DocumentRequeued", documentRequeuedSchema) } },
+    errors: [409],
+  },
+  {
+    method: "get",
+    path: "/v1/documents",
+    operationId: "listDocuments",
+    summary: "List documents",
+    description: "Ordered by id, a page at a time.",
+    tags: ["Documents"],
+    auth: keyWith("ingest", "query"),
+    query: listQuerySchema,
+    responses: { 200: { description: "A page of documents", json: named("DocumentList", documentListSchema) } },
+  },
+  {
+    method: "get",
+    path: "/v1/documents/{id}",
+    operationId: "getDocument",
+    summary: "A document's status",
+    tags: ["Documents"],
+    auth: keyWith("ingest", "query"),
+    pathParams: documentPath,
+    responses: { 200: { description: "The document (without its content)", json: named("Document", documentViewSchema) } },
+  },
+  {
+    method: "delete",
+    path: "/v1/documents/{id}",
+    operationId: "deleteDocument",
+    summary: "Delete a document",
+    description: "Gone from keyword search, vector search and chat at once; its vectors are purged in the background.",
+    tags: ["Documents"],
+    auth: keyWith("ingest"),
+    rateLimited: true,
+    pathParams: documentPath,
+    responses: { 202: { description: "Deleted", json: named("DocumentDeleted", documentDeletedSchema) } },
+  },
+];

@@ -14,6 +14,8 @@ import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
 import { readJson } from "../middleware/json-body.js";
 import { indexSettingsSchema } from "../schemas.js";
+import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
+import { indexSettingsViewSchema, indexStatsSchema } from "../response-schemas.js";
 
 export const indexRoutes = new Hono<AppEnv>()
   .get("/stats", requireScope("ingest", "query"), async (c) => c.json(await c.var.services.documents.stats(c.var.tenantId)))
@@ -49,3 +51,36 @@ function toView(settings: SearchSettings) {
     source,
   };
 }
+
+/** API reference (functions/openapi/). */
+export const indexOperations: ApiOperation[] = [
+  {
+    method: "get",
+    path: "/v1/index/stats",
+    operationId: "getIndexStats",
+    summary: "Documents per state and searchable chunks",
+    tags: ["Index"],
+    auth: keyWith("ingest", "query"),
+    responses: { 200: { description: "The tenant's index", json: named("IndexStats", indexStatsSchema) } },
+  },
+  {
+    method: "get",
+    path: "/v1/index/settings",
+    operationId: "getIndexSettings",
+    summary: "The index's search settings",
+    tags: ["Index"],
+    auth: keyWith("ingest", "query"),
+    responses: { 200: { description: "Fusion and reranking settings in effect", json: named("IndexSettings", indexSettingsViewSchema) } },
+  },
+  {
+    method: "put",
+    path: "/v1/index/settings",
+    operationId: "updateIndexSettings",
+    summary: "Change the index's search settings",
+    description: "Fusion (method, RRF k, leg weights, normalisation) and reranking (on by default or not, candidates), per tenant. A part set to `null` returns to the worker's defaults; an absent part is left as it is.",
+    tags: ["Index"],
+    auth: keyWith("admin"),
+    body: named("IndexSettingsInput", indexSettingsSchema),
+    responses: { 200: { description: "The settings now in effect", json: named("IndexSettings", indexSettingsViewSchema) } },
+  },
+];

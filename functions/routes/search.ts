@@ -11,6 +11,8 @@ import { requireScope } from "../middleware/auth.js";
 import { rateLimit } from "../middleware/rate-limit.js";
 import { readJson } from "../middleware/json-body.js";
 import { reservedFilterKeys, searchSchema } from "../schemas.js";
+import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
+import { searchResponseSchema } from "../response-schemas.js";
 
 /** The Server-Timing metrics of a search, in pipeline order. */
 export const searchServerTimings = ["embed", "vector", "keyword", "hydrate", "fuse", "rerank", "total"] as const;
@@ -31,3 +33,20 @@ export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query"), 
   c.header("Server-Timing", formatServerTiming(serverTimingMetrics({ ...response.timings }, searchServerTimings)));
   return c.json(response);
 });
+
+/** API reference (functions/openapi/). */
+export const searchOperations: ApiOperation[] = [
+  {
+    method: "post",
+    path: "/v1/search",
+    operationId: "search",
+    summary: "Search the tenant's documents",
+    description:
+      "Hybrid (BM25 and vector, fused), vector or keyword search. `filter` uses Vectorize's syntax on metadata and `document_id` (`$eq $ne $in $nin $lt $lte $gt $gte`) and applies inside both legs. `top_k` is capped at 50 unless `SEARCH_MAX_TOP_K` says otherwise. Answers with a `Server-Timing` header.",
+    tags: ["Search and chat"],
+    auth: keyWith("query"),
+    rateLimited: true,
+    body: named("SearchRequest", searchSchema),
+    responses: { 200: { description: "Results, best first", json: named("SearchResponse", searchResponseSchema) } },
+  },
+];

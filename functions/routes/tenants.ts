@@ -8,6 +8,8 @@ import type { AppEnv } from "../context.js";
 import { requireOperator, requireScope } from "../middleware/auth.js";
 import { readJson } from "../middleware/json-body.js";
 import { newTenantSchema, tenantLimitsSchema, tenantIdSchema } from "../schemas.js";
+import { keyWith, named, operatorOnly, type ApiOperation } from "../openapi/api-operation.js";
+import { tenantDeletingSchema, tenantListSchema, tenantViewSchema } from "../response-schemas.js";
 import { AppError } from "../../src/core/errors.js";
 
 export const tenantRoutes = new Hono<AppEnv>()
@@ -48,3 +50,64 @@ function ownTenant(access: { operator: boolean; tenantId: string }, raw: string)
   if (!access.operator && id !== access.tenantId) throw new AppError("NOT_FOUND", `tenant "${id}" does not exist`);
   return id;
 }
+
+const tenantPath = { id: tenantIdSchema };
+
+/** API reference (functions/openapi/). */
+export const tenantOperations: ApiOperation[] = [
+  {
+    method: "post",
+    path: "/v1/tenants",
+    operationId: "createTenant",
+    summary: "Create a tenant",
+    tags: ["Tenants and keys"],
+    auth: operatorOnly,
+    body: named("NewTenant", newTenantSchema),
+    responses: { 201: { description: "The new tenant", json: named("Tenant", tenantViewSchema) } },
+  },
+  {
+    method: "get",
+    path: "/v1/tenants",
+    operationId: "listTenants",
+    summary: "List tenants",
+    description: "The operator sees every tenant; a tenant's admin key its own.",
+    tags: ["Tenants and keys"],
+    auth: keyWith("admin"),
+    responses: { 200: { description: "The tenants", json: named("TenantList", tenantListSchema) } },
+  },
+  {
+    method: "get",
+    path: "/v1/tenants/{id}",
+    operationId: "getTenant",
+    summary: "A tenant",
+    description: "A tenant's admin key sees its own tenant only (others are 404).",
+    tags: ["Tenants and keys"],
+    auth: keyWith("admin"),
+    pathParams: tenantPath,
+    responses: { 200: { description: "The tenant", json: named("Tenant", tenantViewSchema) } },
+  },
+  {
+    method: "put",
+    path: "/v1/tenants/{id}/limits",
+    operationId: "setTenantLimits",
+    summary: "Set a tenant's rate limits and budgets",
+    description: "Replaces the tenant's overrides (`{}` returns to the defaults); applies from the next request.",
+    tags: ["Tenants and keys"],
+    auth: operatorOnly,
+    pathParams: tenantPath,
+    body: named("TenantLimits", tenantLimitsSchema),
+    responses: { 200: { description: "The tenant with its new limits", json: named("Tenant", tenantViewSchema) } },
+  },
+  {
+    method: "delete",
+    path: "/v1/tenants/{id}",
+    operationId: "deleteTenant",
+    summary: "Delete a tenant",
+    description: "Its keys stop working at once; its documents, chunks, vectors, feedback and keys are purged through the queue. `default` cannot be deleted (409).",
+    tags: ["Tenants and keys"],
+    auth: operatorOnly,
+    pathParams: tenantPath,
+    responses: { 202: { description: "Being deleted", json: named("TenantDeleting", tenantDeletingSchema) } },
+    errors: [409],
+  },
+];

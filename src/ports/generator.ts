@@ -1,7 +1,7 @@
 /**
  * Port: writes the answer. Implementations: Workers AI text generation,
- * any OpenAI-compatible chat completions endpoint, and the offline
- * extractive generator (core/answer/extractive-answer.ts).
+ * any OpenAI-compatible chat completions endpoint, Anthropic's Messages API,
+ * and the offline extractive generator (core/answer/extractive-answer.ts).
  */
 import type { PromptMessage } from "../core/answer/prompt.js";
 import type { NumberedSource } from "../core/answer/sources.js";
@@ -18,6 +18,12 @@ export interface GenerationRequest {
   sources: NumberedSource[];
   /** A tighter answer-length limit for this request; the generator's configured cap always applies. */
   maxTokens?: number;
+  /**
+   * Sampling temperature for this request (0–2, OpenAI's range), overriding
+   * the generator's configured one; generators without sampling ignore it,
+   * and those with a narrower range clamp it.
+   */
+  temperature?: number;
   signal?: AbortSignal;
 }
 

@@ -38,6 +38,10 @@ export interface ChatRequest {
   mode: SearchMode;
   filter?: VectorizeVectorMetadataFilter;
   rerank?: boolean;
+  /** A tighter answer-length limit than the generator's configured one (the OpenAI-compatible API's `max_tokens`). */
+  maxTokens?: number;
+  /** Sampling temperature for the answer (the OpenAI-compatible API's `temperature`); the generator's own when absent. */
+  temperature?: number;
   signal?: AbortSignal;
   /**
    * Called once generation ends — completed, failed or stopped by the client
@@ -129,6 +133,8 @@ export class ChatService {
       question: rewrite.query ?? question,
       sources,
       signal: request.signal,
+      ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     };
     let stream: AsyncIterator<GenerationEvent> = this.deps.generator.generate(generation)[Symbol.asyncIterator]();
     let answered = false;

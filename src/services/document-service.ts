@@ -6,7 +6,7 @@
  * to come back later (429 with Retry-After) instead of having work accepted
  * that cannot be finished soon.
  */
-import { contentHash } from "../core/document-identity.js";
+import { chunkId, chunkIdPrefix, contentHash } from "../core/document-identity.js";
 import { AppError } from "../core/errors.js";
 import type {
   DocumentFormat,
@@ -18,6 +18,7 @@ import type {
   IndexStats,
   ListPage,
   VersionRef,
+  VisibleChunk,
 } from "../ports/document-store.js";
 import type { IngestMessage, IngestQueue } from "../ports/ingest-queue.js";
 import type { Logger } from "./logger.js";
@@ -29,6 +30,14 @@ export interface NewDocument {
   format?: DocumentFormat;
   metadata?: DocumentMetadata;
   source_url?: string;
+}
+
+/** A page of a document's visible chunks (see `DocumentService.chunks`). */
+export interface DocumentChunks {
+  document: DocumentRecord;
+  chunks: VisibleChunk[];
+  /** Chunks of the indexed version. */
+  total: number;
 }
 
 export type SubmitResult =
@@ -99,6 +108,23 @@ export class DocumentService {
 
   list(tenantId: string, options: { limit: number; cursor?: string; status?: DocumentStatus }): Promise<ListPage> {
     return this.deps.store.listDocuments(tenantId, { limit: options.limit, after: options.cursor, status: options.status });
+  }
+
+  /**
+   * A page of the chunks searches can see of a document: those of its
+   * indexed version, in document order (consecutive chunks overlap by a few
+   * sentences). Empty while no version is indexed. One D1 round trip after
+   * the document's own read.
+   */
+  async chunks(tenantId: string, id: string, options: { offset: number; limit: number }): Promise<DocumentChunks> {
+    const document = await this.get(tenantId, id);
+    const total = document.activeVersion === null ? 0 : document.chunkCount;
+    const end = Math.min(total, options.offset + options.limit);
+    if (options.offset >= end) return { document, chunks: [], total };
+    const prefix = await chunkIdPrefix(tenantId, document.id, document.incarnation);
+    const ids = Array.from({ length: end - options.offset }, (_, index) => chunkId(prefix, document.activeVersion!, options.offset + index));
+    // A version replaced since the read shows none of its chunks (never a mix).
+    return { document, chunks: await this.deps.store.visibleChunks(tenantId, ids), total };
   }
 
   /** Removes the document from keyword search, vector search and chat at once; its vectors are purged in the background. */

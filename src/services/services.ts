@@ -6,6 +6,7 @@
  */
 import type { AccessService } from "./access-service.js";
 import type { ChatService } from "./chat-service.js";
+import type { ChatModels } from "./chat-models.js";
 import type { ConsistencyService } from "./consistency-service.js";
 import type { DemoService } from "./demo-service.js";
 import type { DocumentService } from "./document-service.js";
@@ -29,6 +30,8 @@ export interface Services {
   search: SearchService;
   settings: IndexSettings;
   chat: ChatService;
+  /** The model ids of the OpenAI-compatible API (GET /v1/models). */
+  chatModels: ChatModels;
   feedback: FeedbackService;
   limits: UsageLimits;
   ingest: IngestProcessor;

@@ -98,6 +98,13 @@ describe("WorkersAiGenerator", () => {
     expect(ai.calls[0]?.inputs.max_tokens).toBe(200);
   });
 
+  it("uses the request's temperature over the configured one", async () => {
+    const ai = new FakeAi(() => sseStream([encoder.encode(nativeBody)]));
+    await collect(new WorkersAiGenerator(ai, "m", { temperature: 0.2 }).generate(request({ temperature: 1.3 })));
+    await collect(new WorkersAiGenerator(ai, "m", { temperature: 0.2 }).generate(request()));
+    expect(ai.calls.map((call) => call.inputs.temperature)).toEqual([1.3, 0.2]);
+  });
+
   it("passes the abort signal to the binding", async () => {
     const ai = new FakeAi(() => sseStream([encoder.encode(nativeBody)]));
     const signal = new AbortController().signal;

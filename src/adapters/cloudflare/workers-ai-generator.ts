@@ -43,7 +43,9 @@ export class WorkersAiGenerator implements Generator {
     const inputs: Json = { messages: request.messages, stream: true };
     const maxTokens = pickMaxTokens(request.maxTokens, this.options.maxTokens);
     if (maxTokens !== undefined) inputs.max_tokens = maxTokens;
-    if (this.options.temperature !== undefined) inputs.temperature = this.options.temperature;
+    // Workers AI text models take 0–5; OpenAI's 0–2 fits inside.
+    const temperature = request.temperature ?? this.options.temperature;
+    if (temperature !== undefined) inputs.temperature = temperature;
 
     let output: unknown;
     try {

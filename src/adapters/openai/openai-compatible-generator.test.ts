@@ -86,6 +86,13 @@ describe("OpenAiCompatibleGenerator", () => {
     });
   });
 
+  it("uses the request's temperature over the configured one", async () => {
+    const { fetch, requests } = fakeFetch(() => sseResponse([encoder.encode(streamBody)]));
+    await collect(new OpenAiCompatibleGenerator({ baseUrl: "https://x/v1", model: "m", fetch, temperature: 0 }).generate(request({ temperature: 1.1 })));
+    await collect(new OpenAiCompatibleGenerator({ baseUrl: "https://x/v1", model: "m", fetch }).generate(request()));
+    expect(requests.map((sent) => (sent.body as { temperature?: number }).temperature)).toEqual([1.1, undefined]);
+  });
+
   it("sends no authorization header without an API key", async () => {
     const { fetch, requests } = fakeFetch(() => sseResponse([encoder.encode(streamBody)]));
     await collect(new OpenAiCompatibleGenerator({ baseUrl: "http://localhost:11434/v1", model: "llama3", fetch }).generate(request()));

@@ -50,7 +50,8 @@ export class OpenAiCompatibleGenerator implements Generator {
     };
     const maxTokens = pickMaxTokens(request.maxTokens, this.options.maxTokens);
     if (maxTokens !== undefined) body.max_tokens = maxTokens;
-    if (this.options.temperature !== undefined) body.temperature = this.options.temperature;
+    const temperature = request.temperature ?? this.options.temperature;
+    if (temperature !== undefined) body.temperature = temperature;
 
     let response: Response;
     try {

@@ -184,3 +184,38 @@ describe("createSseStream", () => {
     expect(returned()).toBe(true);
   });
 });
+
+describe("createSseStream with a custom framing", () => {
+  const framing = {
+    event: (event: SseEvent) => `data: ${event.event}=${JSON.stringify(event.data)}\n\n`,
+    error: (data: { code: string; message: string }) => `data: ERROR ${data.code}\n\n`,
+  };
+
+  it("frames events and the failure with it; pings stay comments", async () => {
+    const release = gate();
+    async function* events() {
+      yield { event: "a", data: 1 };
+      await release.promise;
+      throw new Error("upstream text that must not be sent");
+    }
+    const reader = createSseStream(events(), { pingIntervalMs: 5, onError: sanitised, framing }).getReader();
+    const decoder = new TextDecoder();
+    const frames: string[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      frames.push(decoder.decode(value));
+      if (frames.length === 2) release.open();
+    }
+    expect(frames[0]).toBe("data: a=1\n\n");
+    expect(frames[1]).toBe(": ping\n\n");
+    expect(frames.at(-1)).toBe("data: ERROR UPSTREAM_UNAVAILABLE\n\n");
+    expect(frames.join("")).not.toContain("upstream text");
+  });
+
+  it("frames the time limit's error with it", async () => {
+    const { iterable } = stuckIterable();
+    const text = await readAll(createSseStream(iterable, { pingIntervalMs: 0, maxDurationMs: 10, onError: sanitised, framing }));
+    expect(text).toBe("data: ERROR TIMEOUT\n\n");
+  });
+});

@@ -15,6 +15,24 @@ export interface SseErrorData {
   message: string;
 }
 
+/**
+ * How events become bytes. The default is this API's own framing
+ * (`event: <name>` + `data: <json>`); OpenAI-style streams use data-only
+ * frames and a literal `data: [DONE]` (core/openai-compat/chat-completion-sse.ts).
+ */
+export interface SseFraming {
+  /** The frame of one event, ending with its blank line. */
+  event(event: SseEvent): string;
+  /** The frame of the one error that ends a stream (a failure or the time limit), ending with its blank line. */
+  error(data: SseErrorData): string;
+}
+
+/** The default framing: named events, and an `error` event. */
+export const namedEventFraming: SseFraming = {
+  event: (event) => formatSseEvent(event.event, event.data),
+  error: (data) => formatSseEvent("error", data),
+};
+
 export interface SseStreamOptions {
   /** Send a `: ping` comment after this long without an event (default 15 s; 0 disables). */
   pingIntervalMs?: number;
@@ -30,6 +48,8 @@ export interface SseStreamOptions {
    * to abort upstream work that `return()` cannot interrupt while it awaits.
    */
   onStop?(): void;
+  /** How events and the error are framed (default `namedEventFraming`). */
+  framing?: SseFraming;
 }
 
 const lineBreak = /\r\n|\r|\n/;
@@ -71,6 +91,7 @@ type Outcome<T> = { kind: "next"; result: IteratorResult<T> } | { kind: "error";
 export function createSseStream(events: AsyncIterable<SseEvent>, options: SseStreamOptions): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const pingIntervalMs = options.pingIntervalMs ?? 15_000;
+  const framing = options.framing ?? namedEventFraming;
   const iterator = events[Symbol.asyncIterator]();
   let pending: Promise<Outcome<SseEvent>> | undefined;
   let finished = false;
@@ -102,7 +123,7 @@ export function createSseStream(events: AsyncIterable<SseEvent>, options: SseStr
     } catch {
       data = { code: "INTERNAL", message: "internal error" };
     }
-    return formatSseEvent("error", data);
+    return framing.error(data);
   };
 
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>, lastFrame?: string) => {
@@ -153,7 +174,7 @@ export function createSseStream(events: AsyncIterable<SseEvent>, options: SseStr
             return;
           case "timeout":
             stopUpstream();
-            finish(controller, formatSseEvent("error", { code: "TIMEOUT", message: "the response took too long" }));
+            finish(controller, framing.error({ code: "TIMEOUT", message: "the response took too long" }));
             return;
           case "error":
             finish(controller, errorFrame(outcome.error));
@@ -165,7 +186,7 @@ export function createSseStream(events: AsyncIterable<SseEvent>, options: SseStr
               return;
             }
             try {
-              controller.enqueue(encoder.encode(formatSseEvent(outcome.result.value.event, outcome.result.value.data)));
+              controller.enqueue(encoder.encode(framing.event(outcome.result.value)));
             } catch (error) {
               // An unserialisable event (e.g. a BigInt) fails like the iterable would.
               stopUpstream();

@@ -1,0 +1,153 @@
+/**
+ * The OpenAI-compatible API, so OpenAI clients and tools can talk to the
+ * service unchanged:
+ * - `POST /v1/chat/completions`: the Chat Completions wire format, answered by
+ *   the same retrieval and generation as `/v1/chat` (the chat service): the
+ *   last user message is the question, earlier turns the conversation. The
+ *   answer carries the numbered sources in an extra `sources` field (on the
+ *   first chunk when streamed). Mapping: src/core/openai-compat/.
+ * - `GET /v1/models`: the model ids a request may name (services/chat-models.ts).
+ *
+ * Same keys, scopes and rate limits as `/v1/chat`. As there, a streamed
+ * answer's headers go out once retrieval is done, so a retrieval failure is a
+ * plain JSON error with its status; a failure during generation ends the
+ * stream with one `data: {"error": …}` frame. Errors carry OpenAI's `type`
+ * and `param` besides the house `code` (middleware/openai-errors.ts).
+ */
+import { Hono } from "hono";
+import { AppError } from "../../src/core/errors.js";
+import { generatedTokens } from "../../src/core/limits/generated-tokens.js";
+import { formatServerTiming, serverTimingMetrics } from "../../src/core/observability/server-timing.js";
+import { stageDurations } from "../../src/core/observability/stage-durations.js";
+import { chatCompletion, conversationTurns, type CompletionIdentity } from "../../src/core/openai-compat/chat-completion.js";
+import { chatCompletionChunks } from "../../src/core/openai-compat/chat-completion-chunks.js";
+import { openAiSseFraming } from "../../src/core/openai-compat/chat-completion-sse.js";
+import { modelList } from "../../src/core/openai-compat/model-list.js";
+import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
+import { createSseStream } from "../../src/core/sse/sse-encoder.js";
+import type { GenerationUsage } from "../../src/ports/generator.js";
+import type { ChatEvent, ChatRequest } from "../../src/services/chat-service.js";
+import type { AppEnv } from "../context.js";
+import { requireScope } from "../middleware/auth.js";
+import { readJson } from "../middleware/json-body.js";
+import { rateLimit } from "../middleware/rate-limit.js";
+import { chatCompletionChunkSchema, chatCompletionResponseSchema, chatCompletionSchema, modelListSchema } from "../openai-compat-schemas.js";
+import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
+import { openAiErrorResponseSchema } from "../response-schemas.js";
+import { reservedFilterKeys } from "../schemas.js";
+import { chatRetrievalTimings } from "./chat.js";
+
+export const openAiCompatRoutes = new Hono<AppEnv>()
+  .get("/models", requireScope("query", "publishable"), (c) => c.json(modelList(c.var.services.chatModels.list())))
+  .post("/chat/completions", requireScope("query", "publishable"), rateLimit({ action: "chat" }), async (c) => {
+    const body = await readJson(c, chatCompletionSchema, { maxBytes: 512 * 1024 });
+    const { services, tenantId, access } = c.var;
+    const identity: CompletionIdentity = {
+      id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
+      created: Math.floor(Date.now() / 1000),
+      model: services.chatModels.resolve(body.model),
+    };
+    const limits = [body.max_tokens, body.max_completion_tokens].filter((n): n is number => typeof n === "number");
+    const { retrieval } = body;
+    // Aborted when the client goes away, so generation stops mid-token.
+    const abort = new AbortController();
+    const request: ChatRequest = {
+      tenantId,
+      messages: conversationTurns(body.messages),
+      topK: retrieval.top_k,
+      mode: retrieval.mode,
+      rerank: retrieval.rerank,
+      filter: retrieval.filter === undefined ? undefined : parseMetadataFilter(retrieval.filter, { reservedKeys: reservedFilterKeys }),
+      ...(limits.length > 0 ? { maxTokens: Math.min(...limits) } : {}),
+      ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
+      signal: abort.signal,
+      spans: c.var.spans,
+      // Counts the generated tokens, and charges them to the key's daily budget (as /v1/chat does).
+      onGenerated: async (output: { usage?: GenerationUsage; characters: number }) => {
+        const tokens = generatedTokens(output);
+        if (tokens > 0) services.metrics.record({ kind: "generation_tokens", tenant: tenantId, tokens });
+        await services.limits.recordGeneration(access, output);
+      },
+    };
+
+    if (body.stream !== true) {
+      const answer = await services.chat.answer(request);
+      c.var.requestCounts.sources = answer.sources.length;
+      c.header("Server-Timing", formatServerTiming(serverTimingMetrics({ ...answer.timings }, [...chatRetrievalTimings, "first_token", "total"])));
+      return c.json(chatCompletion(identity, answer));
+    }
+
+    // Retrieval runs before the headers go out: a failure here is a JSON error.
+    const events = services.chat.chat(request);
+    const first = await events.next();
+    if (!first.done && first.value.event === "sources") c.var.requestCounts.sources = first.value.data.sources.length;
+    const stages = stageDurations(c.var.spans.stages());
+    const serverTiming = formatServerTiming(chatRetrievalTimings.map((name) => ({ name, durationMs: stages[name] })));
+    async function* resumed(): AsyncGenerator<ChatEvent> {
+      try {
+        if (first.done) return;
+        yield first.value;
+        yield* events;
+      } finally {
+        await events.return(undefined);
+      }
+    }
+    const stream = createSseStream(chatCompletionChunks(resumed(), identity, { includeUsage: body.stream_options?.include_usage === true }), {
+      framing: openAiSseFraming,
+      pingIntervalMs: 15_000,
+      maxDurationMs: 5 * 60_000,
+      onStop: () => abort.abort(),
+      onError(error) {
+        if (error instanceof AppError) return { code: error.code, message: error.message };
+        services.log.error("chat_completions.stream_failed", { request_id: c.var.requestId, error: String(error) });
+        return { code: "INTERNAL", message: "the answer could not be completed" };
+      },
+    });
+    return new Response(stream, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        "x-accel-buffering": "no",
+        ...(serverTiming ? { "server-timing": serverTiming } : {}),
+      },
+    });
+  });
+
+/** API reference (functions/openapi/). */
+export const openAiCompatOperations: ApiOperation[] = [
+  {
+    method: "post",
+    path: "/v1/chat/completions",
+    operationId: "createChatCompletion",
+    summary: "Ask a question in the OpenAI Chat Completions format",
+    description:
+      "OpenAI-compatible form of `/v1/chat`: the same retrieval and generation, for OpenAI clients and tools. The last user message is the question, earlier user and assistant turns the conversation; system and developer messages are ignored (the service's own answering rules apply). Content is a string or text parts. `model` is `edge-rag` or an id from `GET /v1/models` (any other is a 404). `temperature` and `max_tokens` / `max_completion_tokens` go to the language model (within `GENERATION_MAX_TOKENS`); `top_p`, `presence_penalty`, `frequency_penalty`, `user` and `n: 1` are accepted and ignored; tools, images and `n > 1` are refused. Extension: `retrieval` takes `/v1/chat`'s `top_k`, `mode`, `filter` and `rerank`, and answers carry the numbered `sources`. `stream: true` sends data-only `chat.completion.chunk` frames (the first with the role and `sources`, the last with `finish_reason`, a usage chunk with `stream_options.include_usage`), then `data: [DONE]`; a failure after the first chunk is a last `data: {\"error\": …}` frame instead. Errors also carry OpenAI's `type` and `param`. Callable cross-origin (CORS) and with publishable keys.",
+    tags: ["Search and chat"],
+    auth: keyWith("query", "publishable"),
+    rateLimited: true,
+    body: named("ChatCompletionRequest", chatCompletionSchema),
+    responses: {
+      200: {
+        description: "The completion: JSON, or a stream with `stream: true`",
+        json: named("ChatCompletion", chatCompletionResponseSchema),
+        eventStream: {
+          description: "Data-only frames (no `event:` line), each a chat.completion.chunk, then the literal `data: [DONE]`. Comment lines (`:`) are keep-alive pings.",
+          events: { message: named("ChatCompletionChunk", chatCompletionChunkSchema) },
+        },
+      },
+    },
+    errors: [404],
+    errorBody: named("OpenAiCompatibleError", openAiErrorResponseSchema),
+  },
+  {
+    method: "get",
+    path: "/v1/models",
+    operationId: "listModels",
+    summary: "The model ids /v1/chat/completions accepts",
+    description: "OpenAI's model list: the alias `edge-rag` and the configured generator's model. Both name the same pipeline. Callable cross-origin (CORS).",
+    tags: ["Search and chat"],
+    auth: keyWith("query", "publishable"),
+    responses: { 200: { description: "The models", json: named("ModelList", modelListSchema) } },
+    errorBody: named("OpenAiCompatibleError", openAiErrorResponseSchema),
+  },
+];

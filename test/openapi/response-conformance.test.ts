@@ -1,0 +1,202 @@
+/**
+ * Real answers against the OpenAPI document: each request below goes to the
+ * worker, and its answer must have a status the document lists for that
+ * operation and a body that matches the declared schema exactly — a field
+ * the document does not describe fails too (the response schemas are open
+ * objects, so the body is compared with what the schema keeps). Every
+ * operation of the document is exercised at least once.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import { apiDocumentOptions, apiOperations } from "../../functions/openapi/api-operations.js";
+import { buildOpenApiDocument } from "../../functions/openapi/build-document.js";
+import { errorResponseSchema } from "../../functions/response-schemas.js";
+import { waitForDocument } from "../helpers.js";
+import { call, type CallOptions, type RawResponse } from "../security/tenant-fixtures.js";
+import { matchOperation } from "./document-paths.js";
+
+const document = buildOpenApiDocument(apiOperations, apiDocumentOptions);
+const exercised = new Set<string>();
+
+/** Sends the request and checks the answer against the document; returns it for the test's own checks. */
+async function exchange(method: string, path: string, options: CallOptions = {}): Promise<RawResponse> {
+  const response = await call(method, path, options);
+  const label = `${method} ${path} → ${response.status}`;
+  const matched = matchOperation(apiOperations, method, path.split("?")[0]!);
+  expect(matched, `${label}: not in the document`).toBeDefined();
+  const { operation } = matched!;
+  exercised.add(operation.operationId);
+  const documented = Object.keys(document.paths[operation.path]![operation.method]!.responses as object);
+  expect(documented, `${label}: status not documented (${response.text.slice(0, 200)})`).toContain(String(response.status));
+
+  const contentType = response.headers.get("content-type") ?? "";
+  const declared = operation.responses[response.status as keyof typeof operation.responses];
+  if (response.status >= 400 && !declared) {
+    expect(contentType, label).toMatch(/^application\/json/);
+    conform(operation.errorBody?.schema ?? errorResponseSchema, response.body, label);
+  } else if (response.status === 204 || (declared && !declared.json && !declared.eventStream && !declared.html)) {
+    expect(response.text, `${label}: a body the document does not declare`).toBe("");
+  } else if (contentType.startsWith("text/event-stream")) {
+    expect(declared?.eventStream, `${label}: a stream the document does not declare`).toBeDefined();
+    const events = sseEvents(response.text);
+    expect(events.length, label).toBeGreaterThan(0);
+    for (const event of events) {
+      const schema = declared!.eventStream!.events[event.event];
+      expect(schema, `${label}: undocumented event "${event.event}"`).toBeDefined();
+      conform(schema!.schema, event.data, `${label} event ${event.event}`);
+    }
+  } else if (contentType.startsWith("text/html")) {
+    expect(declared?.html, `${label}: HTML the document does not declare`).toBe(true);
+  } else {
+    expect(contentType, label).toMatch(/^application\/json/);
+    expect(declared?.json, `${label}: JSON the document does not declare`).toBeDefined();
+    conform(declared!.json!.schema, response.body, label);
+  }
+  return response;
+}
+
+/** SSE frames with JSON data; the OpenAI-style `data: [DONE]` terminator is not an event. */
+function sseEvents(text: string): { event: string; data: unknown }[] {
+  return text
+    .split(/\n\n/)
+    .map((frame) => frame.split("\n").filter((line) => line !== "" && !line.startsWith(":")))
+    .filter((lines) => lines.length > 0)
+    .map((lines) => ({
+      event: lines.find((line) => line.startsWith("event:"))?.slice(6).trim() ?? "message",
+      data: lines.filter((line) => line.startsWith("data:")).map((line) => line.slice(5).replace(/^ /, "")).join("\n"),
+    }))
+    .filter((frame) => frame.data !== "[DONE]")
+    .map((frame) => ({ event: frame.event, data: JSON.parse(frame.data) }));
+}
+
+/** The value matches the schema, and the schema describes all of it. */
+function conform(schema: z.ZodType, value: unknown, label: string): void {
+  const result = schema.safeParse(value);
+  expect(result.success, `${label}: ${result.error?.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}\n${JSON.stringify(value).slice(0, 500)}`).toBe(true);
+  expect(result.data, `${label}: fields the document does not describe`).toEqual(value);
+}
+
+const json = (body: unknown): CallOptions => ({ body });
+
+describe("answers match the OpenAPI document", () => {
+  beforeAll(async () => {
+    const first = await exchange("POST", "/v1/documents", json({
+      id: "conformance-a",
+      title: "Lighthouse keeping",
+      format: "markdown",
+      source_url: "https://example.com/lighthouses",
+      metadata: { topic: "sea", year: 2026 },
+      content: "# Lighthouse keeping\n\n## Lamps\n\nKeepers trim the wicks every evening and polish the lens each morning.\n\n## Fog\n\nIn fog the horn sounds twice a minute.",
+    }));
+    expect(first.status).toBe(202);
+    const batch = await exchange("POST", "/v1/documents/batch", json({
+      documents: [
+        { id: "conformance-b", content: "Buoys mark channels: red to starboard when returning from sea." },
+        { id: "conformance-empty", format: "html", content: "<html><script>x()</script></html>" },
+      ],
+    }));
+    expect(batch.status).toBe(202);
+    expect((await waitForDocument("conformance-a")).status).toBe("ready");
+    expect((await waitForDocument("conformance-b")).status).toBe("ready");
+    expect((await waitForDocument("conformance-empty")).status).toBe("failed");
+  });
+
+  it("service routes", async () => {
+    expect((await exchange("GET", "/health")).status).toBe(200);
+    expect((await exchange("GET", "/openapi.json")).status).toBe(200);
+    expect((await exchange("GET", "/docs")).status).toBe(200);
+    expect((await exchange("GET", "/demo")).status).toBe(200);
+  });
+
+  it("documents", async () => {
+    const again = await exchange("POST", "/v1/documents", json({ id: "conformance-b", content: "Buoys mark channels: red to starboard when returning from sea." }));
+    expect(again.body.status).toBe("unchanged");
+    expect((await exchange("GET", "/v1/documents/conformance-a")).body.status).toBe("ready");
+    expect((await exchange("GET", "/v1/documents/conformance-empty")).body.error).toMatch(/no text/);
+    const page = await exchange("GET", "/v1/documents?limit=2");
+    expect(page.body.next_cursor).toEqual(expect.any(String));
+    await exchange("GET", `/v1/documents?limit=2&cursor=${page.body.next_cursor}&status=ready`);
+    expect((await exchange("GET", "/v1/documents/conformance-none")).status).toBe(404);
+    expect((await exchange("POST", "/v1/documents/conformance-a/retry")).status).toBe(409);
+    expect((await exchange("POST", "/v1/documents/conformance-empty/retry")).status).toBe(202);
+    expect((await exchange("POST", "/v1/documents/retry-failed")).status).toBe(202);
+  });
+
+  it("search and chat", async () => {
+    const search = await exchange("POST", "/v1/search", json({ query: "how often does the fog horn sound?", top_k: 3 }));
+    expect(search.body.results.length).toBeGreaterThan(0);
+    const answer = await exchange("POST", "/v1/chat", json({ messages: [{ role: "user", content: "When are the wicks trimmed?" }], stream: false }));
+    expect(answer.body.sources.length).toBeGreaterThan(0);
+    const stream = await exchange("POST", "/v1/chat", json({ messages: [{ role: "user", content: "When are the wicks trimmed?" }] }));
+    expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const feedback = await exchange("POST", "/v1/feedback", json({ rating: "up", question: "When?", answer: "Every evening [1].", sources: [{ n: 1, document_id: "conformance-a", chunk_id: "x:1:0" }] }));
+    expect(feedback.status).toBe(201);
+  });
+
+  it("index", async () => {
+    expect((await exchange("GET", "/v1/index/stats")).body.documents.total).toBeGreaterThanOrEqual(3);
+    await exchange("GET", "/v1/index/settings");
+    expect((await exchange("PUT", "/v1/index/settings", json({ fusion: { method: "rrf", k: 40 } }))).body.source.fusion).toBe("index");
+    expect((await exchange("PUT", "/v1/index/settings", json({ fusion: null }))).body.source.fusion).toBe("defaults");
+  });
+
+  it("tenants and keys", async () => {
+    const tenant = await exchange("POST", "/v1/tenants", json({ name: "Conformance" }));
+    expect(tenant.status).toBe(201);
+    const id = tenant.body.id as string;
+    await exchange("GET", "/v1/tenants");
+    await exchange("GET", `/v1/tenants/${id}`);
+    expect((await exchange("PUT", `/v1/tenants/${id}/limits`, json({ chat_per_minute_per_ip: 60 }))).body.limits).toEqual({ chat_per_minute_per_ip: 60 });
+    const key = await exchange("POST", "/v1/keys", json({ tenant_id: id, scopes: ["publishable"], origins: ["https://www.example.com"], name: "site" }));
+    expect(key.status).toBe(201);
+    expect((await exchange("GET", `/v1/keys?tenant_id=${id}`)).body.keys).toHaveLength(1);
+    expect((await exchange("DELETE", `/v1/keys/${key.body.id}`)).status).toBe(204);
+    expect((await exchange("DELETE", "/v1/tenants/default")).status).toBe(409);
+    expect((await exchange("DELETE", `/v1/tenants/${id}`)).status).toBe(202);
+  });
+
+  it("operations", async () => {
+    expect((await exchange("POST", "/v1/consistency", json({}))).body.tenant_id).toBe("default");
+    await exchange("GET", "/v1/consistency/index");
+    expect((await exchange("GET", "/v1/stats")).body.index).toBeDefined();
+  });
+
+  it("OpenAI-compatible", async () => {
+    expect((await exchange("GET", "/v1/models")).body.data.length).toBeGreaterThan(0);
+    const messages = [{ role: "user", content: "When are the wicks trimmed?" }];
+    expect((await exchange("POST", "/v1/chat/completions", json({ model: "edge-rag", messages }))).body.choices).toHaveLength(1);
+    const stream = await exchange("POST", "/v1/chat/completions", json({ model: "edge-rag", messages, stream: true, stream_options: { include_usage: true } }));
+    expect(stream.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect((await exchange("POST", "/v1/chat/completions", json({ model: "no-such-model", messages }))).status).toBe(404);
+  });
+
+  it("MCP", async () => {
+    const headers = { accept: "application/json, text/event-stream" };
+    const initialize = await exchange("POST", "/mcp", {
+      headers,
+      body: { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "conformance", version: "1" } } },
+    });
+    expect(initialize.body.result).toBeDefined();
+    expect((await exchange("POST", "/mcp", { headers, body: { jsonrpc: "2.0", id: 2, method: "tools/list" } })).body.result.tools.length).toBeGreaterThan(0);
+    expect((await exchange("POST", "/mcp", { headers, body: { jsonrpc: "2.0", method: "notifications/initialized" } })).status).toBe(202);
+  });
+
+  it("errors", async () => {
+    expect((await exchange("POST", "/v1/search", json({ query: "x", topK: 3 }))).body.error.details).toEqual(expect.any(Array));
+    expect((await exchange("GET", "/v1/stats", { key: null })).status).toBe(401);
+    expect((await exchange("POST", "/v1/search", { body: "query=x", headers: { "content-type": "text/plain" } })).status).toBe(415);
+    expect((await exchange("POST", "/v1/search", { body: "{" })).status).toBe(400);
+  });
+
+  it("detects an answer the document does not describe (the check can fail)", () => {
+    const schema = apiOperations.find((operation) => operation.operationId === "deleteDocument")!.responses[202]!.json!.schema;
+    expect(() => conform(schema, { id: "a", status: "deleted", extra: 1 }, "probe")).toThrow(/fields the document does not describe/);
+    expect(() => conform(schema, { id: "a", status: "gone" }, "probe")).toThrow();
+  });
+
+  it("exercises every operation of the document (runs last)", async () => {
+    expect((await exchange("DELETE", "/v1/documents/conformance-b")).status).toBe(202);
+    const missing = apiOperations.map((operation) => operation.operationId).filter((id) => !exercised.has(id));
+    expect(missing, "operations without a conformance case: add one above").toEqual([]);
+  });
+});
