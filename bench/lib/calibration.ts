@@ -50,8 +50,11 @@ export function candidateSettings(): FusionSettings[] {
   return candidates.filter((settings) => settings.keywordWeight + settings.vectorWeight > 0);
 }
 
-/** Mean nDCG@10 per query of one setting. */
-export function scoreSetting(legs: LegResults, qrels: Qrels, settings: FusionSettings, queryIds: readonly string[]): number {
+/**
+ * Mean nDCG@10 per query of one setting. `topK` cuts the fused chunk list as
+ * a search with that `top_k` does (what a user's request gets back).
+ */
+export function scoreSetting(legs: LegResults, qrels: Qrels, settings: FusionSettings, queryIds: readonly string[], topK?: number): number {
   let total = 0;
   for (const queryId of queryIds) {
     const entry = legs.get(queryId);
@@ -59,29 +62,31 @@ export function scoreSetting(legs: LegResults, qrels: Qrels, settings: FusionSet
     if (!entry || !relevant) continue;
     const toScored = (hits: LegHit[]) => hits.map((hit) => ({ item: hit, score: hit.score }));
     const fused = fuseLegs(toScored(entry.keyword), toScored(entry.vector), (hit) => hit.id, settings);
-    total += ndcgAtK(documentRanking(fused.map((entry) => entry.item.documentId)), relevant, 10);
+    const shown = topK === undefined ? fused : fused.slice(0, topK);
+    total += ndcgAtK(documentRanking(shown.map((entry) => entry.item.documentId)), relevant, 10);
   }
   return queryIds.length === 0 ? 0 : total / queryIds.length;
 }
 
-export function calibrateFusion(legs: LegResults, qrels: Qrels): Calibration {
+export function calibrateFusion(legs: LegResults, qrels: Qrels, options: { topK?: number } = {}): Calibration {
+  const { topK } = options;
   const queryIds = [...qrels.keys()].sort();
   const candidates = candidateSettings();
   const best = (ids: readonly string[]) => {
     let top = { settings: candidates[0]!, score: -1 };
     for (const settings of candidates) {
-      const score = scoreSetting(legs, qrels, settings, ids);
+      const score = scoreSetting(legs, qrels, settings, ids, topK);
       if (score > top.score + 1e-12) top = { settings, score };
     }
     return top;
   };
-  const scored = candidates.map((settings) => ({ settings, score: scoreSetting(legs, qrels, settings, queryIds) })).sort((a, b) => b.score - a.score);
+  const scored = candidates.map((settings) => ({ settings, score: scoreSetting(legs, qrels, settings, queryIds, topK) })).sort((a, b) => b.score - a.score);
   const chosen = best(queryIds);
 
   const foldA = queryIds.filter((_, index) => index % 2 === 0);
   const foldB = queryIds.filter((_, index) => index % 2 === 1);
-  const onB = scoreSetting(legs, qrels, best(foldA).settings, foldB);
-  const onA = scoreSetting(legs, qrels, best(foldB).settings, foldA);
+  const onB = scoreSetting(legs, qrels, best(foldA).settings, foldB, topK);
+  const onA = scoreSetting(legs, qrels, best(foldB).settings, foldA, topK);
   const crossValidated = (onA * foldA.length + onB * foldB.length) / Math.max(1, queryIds.length);
 
   return {

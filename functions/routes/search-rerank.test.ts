@@ -89,11 +89,11 @@ describe("reranking", () => {
 describe("fusion settings", () => {
   it("reads the defaults, stores a setting, validates and resets", async () => {
     const initial = await api("GET", "/v1/index/settings");
-    expect(initial.body.fusion).toEqual({ method: "convex", k: 60, keyword_weight: 0.75, vector_weight: 0.25, normalization: "zscore" });
+    expect(initial.body.fusion).toEqual({ method: "rrf", k: 10, keyword_weight: 0.85, vector_weight: 0.15, normalization: "minmax" });
     expect(initial.body.source.fusion).toBe("defaults");
 
-    const put = await api("PUT", "/v1/index/settings", { fusion: { method: "rrf", k: 20 } });
-    expect(put.body.fusion).toEqual({ method: "rrf", k: 20, keyword_weight: 0.75, vector_weight: 0.25, normalization: "zscore" });
+    const put = await api("PUT", "/v1/index/settings", { fusion: { method: "convex", k: 20 } });
+    expect(put.body.fusion).toEqual({ method: "convex", k: 20, keyword_weight: 0.85, vector_weight: 0.15, normalization: "minmax" });
     expect(put.body.source.fusion).toBe("index");
 
     expect((await api("PUT", "/v1/index/settings", { fusion: { keyword_weight: 0, vector_weight: 0 } })).status).toBe(400);
@@ -102,7 +102,7 @@ describe("fusion settings", () => {
 
     const reset = await api("PUT", "/v1/index/settings", { fusion: null });
     expect(reset.body.source.fusion).toBe("defaults");
-    expect(reset.body.fusion.method).toBe("convex");
+    expect(reset.body.fusion.method).toBe("rrf");
   });
 
   it("changes the hybrid order when the weights change", async () => {
