@@ -22,7 +22,7 @@ import { D1FeedbackStore } from "./adapters/cloudflare/d1-feedback-store.js";
 import { D1StatsStore } from "./adapters/cloudflare/d1-stats-store.js";
 import { DurableObjectRateLimiter } from "./adapters/cloudflare/durable-object-rate-limiter.js";
 import { QueueIngestQueue } from "./adapters/cloudflare/queue-ingest-queue.js";
-import { WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
+import { knownCaseSensitivity, WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
 import { WorkersAiReranker } from "./adapters/cloudflare/workers-ai-reranker.js";
 import { WorkersAiGenerator } from "./adapters/cloudflare/workers-ai-generator.js";
 import { ExtractiveGenerator } from "./adapters/extractive/extractive-generator.js";
@@ -62,6 +62,7 @@ import { providerBreakers } from "./services/provider-breakers.js";
 import { ResilientEmbedder } from "./services/resilient-embedder.js";
 import type { BindingCallCounter } from "./adapters/instrumentation/binding-call-counter.js";
 import { CachedQueryEmbedder } from "./services/cached-query-embedder.js";
+import { CaseNormalizingEmbedder } from "./services/case-normalizing-embedder.js";
 import { queryRewriteGenerationPolicy, ResilientGenerator } from "./services/resilient-generator.js";
 import { ResilientReranker } from "./services/resilient-reranker.js";
 import { SearchService } from "./services/search-service.js";
@@ -172,7 +173,9 @@ export async function createAdapters(env: Env, options: CompositionOptions = {})
     query: { ...attempts, attemptTimeoutMs: resilience.queryEmbeddingTimeoutMs, deadlineMs: resilience.queryEmbeddingTimeoutMs && 2 * resilience.queryEmbeddingTimeoutMs },
     documents: { ...attempts, attemptTimeoutMs: resilience.documentEmbeddingTimeoutMs, deadlineMs: resilience.documentEmbeddingTimeoutMs && 3 * resilience.documentEmbeddingTimeoutMs },
   });
-  const embedder = new CachedQueryEmbedder(resilientEmbedder, { capacity: config.queryEmbeddingCacheSize });
+  const cachedEmbedder = new CachedQueryEmbedder(resilientEmbedder, { capacity: config.queryEmbeddingCacheSize });
+  // Outermost, so queries and passages alike are normalised and the query cache is keyed by the normalised text.
+  const embedder = normalizesCase(config) ? new CaseNormalizingEmbedder(cachedEmbedder) : cachedEmbedder;
   const rawGenerator = createGenerator(config, ai);
   const generatorBreaker = breaker(config.generator.kind, config.generator.model);
   const generator =
@@ -275,6 +278,15 @@ export async function createServices(env: Env, options: CompositionOptions = {})
     log,
     metrics,
   };
+}
+
+/**
+ * Whether all-caps text is lower-cased before embedding: EMBEDDING_NORMALIZE_CASE=on/off, or (auto)
+ * for Workers AI and local models known to be cased. OpenAI-compatible models are left alone unless it is on.
+ */
+export function normalizesCase(config: Pick<AppConfig, "embedding" | "embeddingNormalizeCase">): boolean {
+  if (config.embeddingNormalizeCase !== "auto") return config.embeddingNormalizeCase === "on";
+  return config.embedding.provider === "workers-ai" && knownCaseSensitivity(config.embedding.model) === true;
 }
 
 function createEmbedder(config: AppConfig, ai: AiRunner | undefined): Embedder {

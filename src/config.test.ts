@@ -55,4 +55,11 @@ describe("readConfig", () => {
   it("refuses Workers AI generation in local mode", () => {
     expect(() => readConfig({ GENERATOR: "workers-ai" }, "local")).toThrow(/local mode/);
   });
+
+  it("reads EMBEDDING_NORMALIZE_CASE: auto by default, on, off; anything else is refused", () => {
+    expect(readConfig({}, "local").embeddingNormalizeCase).toBe("auto");
+    expect(readConfig({ EMBEDDING_NORMALIZE_CASE: "on" }, "local").embeddingNormalizeCase).toBe("on");
+    expect(readConfig({ EMBEDDING_NORMALIZE_CASE: " off " }, "cloudflare").embeddingNormalizeCase).toBe("off");
+    expect(() => readConfig({ EMBEDDING_NORMALIZE_CASE: "yes" }, "local")).toThrow(/EMBEDDING_NORMALIZE_CASE/);
+  });
 });

@@ -17,6 +17,9 @@ export type EmbeddingConfig =
   | { provider: "workers-ai"; model: string }
   | { provider: "openai"; model: string; baseUrl: string; apiKey?: string; dimensions?: number };
 
+/** EMBEDDING_NORMALIZE_CASE: lower-case all-caps text before embedding — for models known to be cased (auto), always (on) or never (off). */
+export type CaseNormalization = "auto" | "on" | "off";
+
 export type GeneratorConfig =
   | { kind: "workers-ai"; model: string; maxTokens: number }
   | { kind: "openai"; model: string; baseUrl: string; apiKey?: string; maxTokens: number }
@@ -57,6 +60,8 @@ export interface AppConfig {
   /** The admin key. Undefined only when it is missing in production (every request then fails). */
   apiKey: string | undefined;
   embedding: EmbeddingConfig;
+  /** Whether all-caps text is lower-cased before embedding (services/case-normalizing-embedder.ts). */
+  embeddingNormalizeCase: CaseNormalization;
   generator: GeneratorConfig;
   chunking: ChunkingOptions;
   /** Default fusion settings; an index's own setting (PUT /v1/index/settings) overrides them. */
@@ -89,6 +94,7 @@ export interface ConfigSource {
   EMBEDDING_BASE_URL?: string;
   EMBEDDING_API_KEY?: string;
   EMBEDDING_DIMENSIONS?: string;
+  EMBEDDING_NORMALIZE_CASE?: string;
   GENERATOR?: string;
   GENERATION_MODEL?: string;
   GENERATION_MAX_TOKENS?: string;
@@ -164,6 +170,10 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     embedding = { provider: "openai", model, baseUrl, apiKey: value("EMBEDDING_API_KEY") ?? value("LLM_API_KEY"), dimensions };
   } else {
     throw misconfigured(`EMBEDDING_PROVIDER must be "workers-ai" or "openai" (got "${embeddingProvider}")`);
+  }
+  const embeddingNormalizeCase = value("EMBEDDING_NORMALIZE_CASE") ?? "auto";
+  if (!["auto", "on", "off"].includes(embeddingNormalizeCase)) {
+    throw misconfigured(`EMBEDDING_NORMALIZE_CASE must be "auto", "on" or "off" (got "${embeddingNormalizeCase}")`);
   }
 
   const maxTokens = number("GENERATION_MAX_TOKENS", 1024, (n) => Number.isInteger(n) && n >= 16 && n <= 8192, "an integer between 16 and 8192");
@@ -245,6 +255,7 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     mode,
     apiKey: value("API_KEY") ?? (mode === "local" ? localDevApiKey : undefined),
     embedding,
+    embeddingNormalizeCase: embeddingNormalizeCase as CaseNormalization,
     generator,
     chunking: { maxTokens: chunkMax, overlapTokens: chunkOverlap },
     fusion,

@@ -21,6 +21,8 @@ declare namespace Cloudflare {
     EMBEDDING_BASE_URL?: string;
     EMBEDDING_API_KEY?: string;
     EMBEDDING_DIMENSIONS?: string;
+    /** Lower-case all-caps text before embedding: "auto" (default: for models known to be cased), "on" or "off". */
+    EMBEDDING_NORMALIZE_CASE?: string;
     GENERATION_MAX_TOKENS?: string;
     CHUNK_MAX_TOKENS?: string;
     CHUNK_OVERLAP_TOKENS?: string;

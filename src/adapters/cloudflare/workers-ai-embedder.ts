@@ -18,28 +18,46 @@ interface ModelProfile {
   pooling?: "cls" | "mean";
   queryPrefix?: string;
   documentPrefix?: string;
+  /**
+   * true: the model keeps case and embeds text in capitals far from the same
+   * text in lower case (measured), so shouting is normalised before it (see
+   * services/case-normalizing-embedder.ts); false: its tokenizer lower-cases
+   * (normalising changes nothing); absent: not known.
+   */
+  caseSensitive?: boolean;
 }
 
 const bgeQueryInstruction = "Represent this sentence for searching relevant passages: ";
 
-/** What we know about models whose behaviour is documented. Others are probed. */
+/**
+ * What we know about models whose behaviour is documented. Others are probed.
+ * bge-*-en-v1.5 use an uncased (lower-casing) BERT tokenizer. bge-m3 and
+ * embeddinggemma keep case but are not measured here, so they are not marked.
+ */
 const profiles: Record<string, ModelProfile> = {
-  "@cf/baai/bge-small-en-v1.5": { dimensions: 384, pooling: "cls", queryPrefix: bgeQueryInstruction },
-  "@cf/baai/bge-base-en-v1.5": { dimensions: 768, pooling: "cls", queryPrefix: bgeQueryInstruction },
-  "@cf/baai/bge-large-en-v1.5": { dimensions: 1024, pooling: "cls", queryPrefix: bgeQueryInstruction },
+  "@cf/baai/bge-small-en-v1.5": { dimensions: 384, pooling: "cls", queryPrefix: bgeQueryInstruction, caseSensitive: false },
+  "@cf/baai/bge-base-en-v1.5": { dimensions: 768, pooling: "cls", queryPrefix: bgeQueryInstruction, caseSensitive: false },
+  "@cf/baai/bge-large-en-v1.5": { dimensions: 1024, pooling: "cls", queryPrefix: bgeQueryInstruction, caseSensitive: false },
   "@cf/baai/bge-m3": { dimensions: 1024 },
   "@cf/google/embeddinggemma-300m": {
     dimensions: 768,
     queryPrefix: "task: search result | query: ",
     documentPrefix: "title: none | text: ",
   },
-  "@local/universal-sentence-encoder": { dimensions: 512 },
-  "@local/feature-hashing-512": { dimensions: 512 },
+  // Cased: "HOW DO I GET A REFUND?" lands far from "how do i get a refund?" (core/text/casing.ts has figures).
+  "@local/universal-sentence-encoder": { dimensions: 512, caseSensitive: true },
+  // Hashes lower-cased words.
+  "@local/feature-hashing-512": { dimensions: 512, caseSensitive: false },
 };
 
 /** Output size of a model we have a profile for (used by provisioning to size the Vectorize index). */
 export function knownEmbeddingDimensions(model: string): number | undefined {
   return profiles[model]?.dimensions;
+}
+
+/** Whether a model is known to be cased (`true`), uncased (`false`) or not known (`undefined`); see ModelProfile.caseSensitive. */
+export function knownCaseSensitivity(model: string): boolean | undefined {
+  return profiles[model]?.caseSensitive;
 }
 
 /** Workers AI accepts at most 100 texts per embedding call. */

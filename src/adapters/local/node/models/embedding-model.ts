@@ -11,5 +11,14 @@ export interface LocalEmbeddingModel {
    * tokenizer's `model_max_length`) or needs no bound (feature hashing).
    */
   readonly maxInputChars?: number;
+  /**
+   * true: the model keeps case and embeds text in capitals far from the same
+   * text in lower case, so the worker lower-cases all-caps text before it
+   * (EMBEDDING_NORMALIZE_CASE=auto); false: it ignores case; undefined: not
+   * known. The worker reads this from its own table of model profiles
+   * (`adapters/cloudflare/workers-ai-embedder.ts`), which a test keeps in
+   * agreement with this field.
+   */
+  readonly caseSensitive?: boolean;
   embed(texts: string[]): Promise<number[][]>;
 }

@@ -88,6 +88,8 @@ export function createFeatureHashingEmbedder(): LocalEmbeddingModel {
   return {
     id: featureHashingId,
     dimensions: featureHashingDimensions,
+    // Words are lower-cased before hashing.
+    caseSensitive: false,
     async embed(texts) {
       return texts.map((text) => Array.from(featureHashingVector(text)));
     },

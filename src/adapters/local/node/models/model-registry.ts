@@ -64,11 +64,11 @@ export class UnknownModelError extends Error {
 
 export const transformersIdPrefix = "@local/transformers/";
 
-/** Workers AI embedding models served locally from their ONNX exports. */
-export const workersAiEmbeddingModels: Readonly<Record<string, { repoId: string; dimensions: number }>> = {
-  "@cf/baai/bge-small-en-v1.5": { repoId: "Xenova/bge-small-en-v1.5", dimensions: 384 },
-  "@cf/baai/bge-base-en-v1.5": { repoId: "Xenova/bge-base-en-v1.5", dimensions: 768 },
-  "@cf/baai/bge-large-en-v1.5": { repoId: "Xenova/bge-large-en-v1.5", dimensions: 1024 },
+/** Workers AI embedding models served locally from their ONNX exports (bge-*-en-v1.5: uncased, their tokenizer lower-cases). */
+export const workersAiEmbeddingModels: Readonly<Record<string, { repoId: string; dimensions: number; caseSensitive: boolean }>> = {
+  "@cf/baai/bge-small-en-v1.5": { repoId: "Xenova/bge-small-en-v1.5", dimensions: 384, caseSensitive: false },
+  "@cf/baai/bge-base-en-v1.5": { repoId: "Xenova/bge-base-en-v1.5", dimensions: 768, caseSensitive: false },
+  "@cf/baai/bge-large-en-v1.5": { repoId: "Xenova/bge-large-en-v1.5", dimensions: 1024, caseSensitive: false },
 };
 
 export const transformersRerankerIdPrefix = "@local/transformers-reranker/";
@@ -99,7 +99,7 @@ export function createModelRegistry(options: ModelRegistryOptions = {}) {
   const loaded = new Map<string, LocalEmbeddingModel>();
   const loadedRerankers = new Map<string, LocalRerankModel>();
 
-  function transformersModel(id: string, modelPath: string, dimensions?: number): LocalEmbeddingModel {
+  function transformersModel(id: string, modelPath: string, dimensions?: number, caseSensitive?: boolean): LocalEmbeddingModel {
     const location = locateTransformersModel({ modelPath, modelsDir, cacheDir, allowRemoteModels, dtype });
     if (location.kind === "missing") throw new UnknownModelError(missingModelMessage(id, location, dtype));
     const folder = location.kind === "directory" ? location.dir : join(cacheDir, ...location.repoId.split("/"));
@@ -120,6 +120,7 @@ export function createModelRegistry(options: ModelRegistryOptions = {}) {
       get dimensions() {
         return model.dimensions;
       },
+      ...(caseSensitive !== undefined ? { caseSensitive } : {}),
       async embed(texts) {
         try {
           return await model.embed(texts);
@@ -135,7 +136,7 @@ export function createModelRegistry(options: ModelRegistryOptions = {}) {
     if (id === universalSentenceEncoderId) return createUniversalSentenceEncoder();
     if (id === featureHashingId) return createFeatureHashingEmbedder();
     const workersAi = workersAiEmbeddingModels[id];
-    if (workersAi) return transformersModel(id, workersAi.repoId, workersAi.dimensions);
+    if (workersAi) return transformersModel(id, workersAi.repoId, workersAi.dimensions, workersAi.caseSensitive);
     if (id.startsWith(transformersIdPrefix)) return transformersModel(id, modelPathOf(id, transformersIdPrefix));
     if (workersAiRerankModels[id] || id.startsWith(transformersRerankerIdPrefix)) {
       throw new UnknownModelError(`model "${id}" is a reranker: send {query, contexts}, not {text}`);

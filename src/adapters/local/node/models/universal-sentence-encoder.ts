@@ -136,6 +136,8 @@ export function createUniversalSentenceEncoder(options: UniversalSentenceEncoder
     id: universalSentenceEncoderId,
     dimensions: 512,
     maxInputChars: universalSentenceEncoderMaxChars,
+    // Cased (measured): "HOW DO I GET A REFUND?" embeds far from "how do i get a refund?".
+    caseSensitive: true,
     async embed(texts) {
       const loaded = await load();
       const capped = capTexts(texts, universalSentenceEncoderMaxChars);
