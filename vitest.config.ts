@@ -4,7 +4,7 @@
  *   @cloudflare/vitest-pool-workers with real D1 and Queues from
  *   wrangler.toml's [env.local], plus the LOCAL_SERVICES binding (the Node
  *   half of local mode: embedding model + vector index stand-in).
- * - "node": the Node half itself and the tooling (dev launcher, benchmarks).
+ * - "node": the Node half itself and the tooling (dev launcher, benchmarks, the CLI).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,7 @@ import { writeTinyCrossEncoder } from "./src/adapters/local/node/models/testing/
 // wrangler's log to errors while testing unless the caller asks otherwise.
 process.env.WRANGLER_LOG ??= "error";
 
-const nodeOnly = ["src/adapters/local/node/**", "scripts/**", "bench/**", "widget/**"];
+const nodeOnly = ["src/adapters/local/node/**", "scripts/**", "bench/**", "widget/**", "cli/**"];
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
