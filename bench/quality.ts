@@ -1,6 +1,6 @@
 /**
  * `npm run bench:quality -- --data <dir> [--modes keyword,vector,hybrid,hybrid+rerank]
- *   [--top-k <n>] [--embedder <model>] [--reranker <model>] [--fusion <json>] [--json <file>] [--calibrate] [--apply] [--queries <n>]`
+ *   [--top-k <n>] [--var NAME=VALUE ...] [--embedder <model>] [--reranker <model>] [--fusion <json>] [--json <file>] [--calibrate] [--apply] [--queries <n>]`
  *
  * Ingests a collection (corpus.jsonl, queries.jsonl, qrels.tsv) through the
  * real pipeline — the API, the queue, the consumer, D1 and the local vector
@@ -36,6 +36,8 @@ const { values } = parseArgs({
     apply: { type: "boolean", default: false },
     queries: { type: "string" },
     "top-k": { type: "string" },
+    /** Server variables for the run, e.g. --var KEYWORD_EXPANSION=rm3 (repeatable). */
+    var: { type: "string", multiple: true },
   },
 });
 
@@ -69,6 +71,10 @@ async function main() {
     console.log("hybrid+rerank skipped: pass --reranker <model> (a cross-encoder whose weights are in models/, e.g. @cf/baai/bge-reranker-base)");
     modes = modes.filter((mode) => mode !== "hybrid+rerank");
   }
+  if (values.calibrate && (values.var ?? []).some((pair) => /^KEYWORD_EXPANSION=rm3$/.test(pair))) {
+    // The legs for calibration are cut from the 100-deep pass; with expansion a leg's order depends on its depth.
+    throw new Error("--calibrate cannot be combined with KEYWORD_EXPANSION=rm3 (the keyword leg's order then depends on its depth)");
+  }
   const topK = values["top-k"] === undefined ? defaultTopK : Number(values["top-k"]);
   if (!Number.isInteger(topK) || topK < 1 || topK > depth) throw new Error(`--top-k must be an integer between 1 and ${depth}`);
   // The depth of each leg for a request of `topK` (search-service.ts: min(100, max(2 × top_k, 20))).
@@ -80,6 +86,11 @@ async function main() {
     vars: {
       EMBEDDING_MODEL: values.embedder!,
       SEARCH_MAX_TOP_K: String(depth),
+      ...Object.fromEntries((values.var ?? []).map((pair) => {
+        const at = pair.indexOf("=");
+        if (at < 1) throw new Error(`--var takes NAME=VALUE (got "${pair}")`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      })),
       ...(values.reranker ? { RERANK_MODEL: values.reranker } : {}),
     },
   });
@@ -144,7 +155,7 @@ async function main() {
       }
     }
     if (values.fusion) fusion = (await api.request("PUT", "/v1/index/settings", { fusion: JSON.parse(values.fusion) })).fusion;
-    console.log(`fusion: ${JSON.stringify(fusion)}`);
+    console.log(`fusion: ${JSON.stringify(fusion)}${values.var?.length ? `; server variables: ${values.var.join(" ")}` : ""}`);
     for (const mode of modes.filter((mode) => mode.startsWith("hybrid"))) await runMode(mode);
 
     if (values.json) {

@@ -20,6 +20,7 @@ import { keyRoutes } from "./routes/keys.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { searchRoutes } from "./routes/search.js";
 import { statsRoutes } from "./routes/stats.js";
+import { sourceRoutes } from "./routes/sources.js";
 import { apiReferenceRoutes } from "./routes/api-reference.js";
 import { apiDocumentOptions, apiOperations } from "./openapi/api-operations.js";
 import { openAiCompatRoutes } from "./routes/openai-compat.js";
@@ -65,6 +66,7 @@ export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   app.use("/v1/models", openAiErrors());
   app.use("/v1/*", authenticate());
   app.route("/v1/documents", documentRoutes);
+  app.route("/v1/sources", sourceRoutes);
   app.route("/v1/search", searchRoutes);
   app.route("/v1/chat", chatRoutes);
   app.route("/v1", openAiCompatRoutes);

@@ -115,6 +115,7 @@ export const chatCompletionResponseSchema = z.object({
   sources,
   degraded: degraded.optional(),
   notices: z.array(notice).optional().describe("Extension: e.g. GENERATOR_UNAVAILABLE when the answer quotes the sources instead"),
+  grounded: z.boolean().optional().describe("Extension: false when the documents do not answer the question (the answer declines and cites nothing), true when it answers from the sources"),
 });
 
 export const chatCompletionChunkSchema = z
@@ -135,6 +136,7 @@ export const chatCompletionChunkSchema = z
     sources: sources.optional().describe("Extension, first chunk only: the numbered sources"),
     notice: notice.optional().describe("Extension: the language model is unavailable; the answer quotes the sources"),
     degraded: degraded.optional().describe("Extension, on the chunk with finish_reason: what was skipped"),
+    grounded: z.boolean().optional().describe("Extension, on the chunk with finish_reason: false when the answer declines (nothing cited)"),
   })
   .describe("One `data:` frame of a streamed completion");
 

@@ -12,6 +12,7 @@ const count = z.number().int().nonnegative();
 const timestamp = z.string().describe("ISO 8601 date and time, UTC");
 const metadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 const documentStatus = z.enum(["queued", "processing", "ready", "failed"]);
+const pageNumber = z.number().int().min(1);
 
 export const errorResponseSchema = z
   .object({
@@ -73,9 +74,13 @@ export const documentViewSchema = z.object({
   indexed_version: count.nullable().describe("The version searches see; null before the first one is indexed"),
   chunks: count.describe("Chunks of `indexed_version`"),
   error: z.string().optional().describe("Why it failed, or what it is waiting for"),
-  format: z.enum(["text", "markdown", "html"]),
+  format: z.enum(["text", "markdown", "html", "pdf"]).describe("`pdf` only for uploaded files"),
   source_url: z.string().nullable(),
   metadata,
+  original: z
+    .object({ filename: z.string(), bytes: count })
+    .optional()
+    .describe("Documents posted as a file (multipart upload): the file kept in R2 for re-processing"),
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -97,6 +102,17 @@ const searchTimings = z.object({
   total_ms: z.number(),
 });
 
+const scoring = z
+  .object({
+    keyword_rank: z.number().int().min(1).nullable().describe("Rank in the keyword leg's candidates (1 = best); null if that leg did not return it"),
+    keyword_score: z.number().nullable().describe("The keyword leg's score (bm25, negated: higher is better; with KEYWORD_EXPANSION=rm3 the interpolated score, 0–1)"),
+    vector_rank: z.number().int().min(1).nullable().describe("Rank in the vector leg's candidates; null if that leg did not return it"),
+    vector_score: z.number().nullable().describe("The vector leg's similarity"),
+    fused_score: z.number().nullable().describe("The fused score (hybrid mode only)"),
+    rerank_score: z.number().nullable().describe("The cross-encoder's score, when the result was reranked"),
+  })
+  .meta({ description: "How a result got its place: each leg's rank and score, the fused and the rerank score" });
+
 export const searchResponseSchema = z.object({
   results: z.array(
     z.object({
@@ -105,9 +121,12 @@ export const searchResponseSchema = z.object({
       title: z.string(),
       heading: z.string(),
       text: z.string(),
-      score: z.number().describe("keyword: negated bm25; vector: cosine similarity; hybrid: the fused score; reranked: the cross-encoder's"),
+      score: z.number().describe("keyword: negated bm25 (with KEYWORD_EXPANSION=rm3: the interpolated score, 0–1); vector: cosine similarity; hybrid: the fused score; reranked: the cross-encoder's"),
       source_url: z.string().nullable(),
       metadata,
+      page: pageNumber.optional().describe("PDFs: the page the passage starts on (absent for other formats)"),
+      page_end: pageNumber.optional().describe("PDFs: the page it ends on (the same page unless it runs over a page break)"),
+      scoring,
     }),
   ),
   timings: searchTimings,
@@ -122,6 +141,9 @@ const chatSource = z.object({
   text: z.string(),
   source_url: z.string().optional(),
   heading: z.string().optional(),
+  page: pageNumber.optional().describe("PDFs: the page the passage starts on"),
+  page_end: pageNumber.optional().describe("PDFs: the page it ends on"),
+  scoring: scoring.optional(),
 });
 
 const chatTimings = searchTimings.extend({
@@ -135,6 +157,10 @@ const generationUsage = z.object({ prompt_tokens: count.optional(), completion_t
 const chatDegradation = z.array(z.enum(["vector", "rerank", "generator"]));
 const chatNotice = z.object({ code: z.literal("GENERATOR_UNAVAILABLE"), message: z.string() });
 
+const groundedField = z
+  .boolean()
+  .describe("False when the documents do not answer the question: the answer is a short decline that cites no source (the sources are what retrieval found). True when it answers from the sources");
+
 export const chatAnswerSchema = z.object({
   answer: z.string(),
   sources: z.array(chatSource),
@@ -143,6 +169,7 @@ export const chatAnswerSchema = z.object({
   usage: generationUsage.optional(),
   degraded: chatDegradation.optional(),
   notices: z.array(chatNotice).optional(),
+  grounded: groundedField,
 });
 
 /** The `data` of each chat stream event. */
@@ -150,7 +177,7 @@ export const chatSourcesEventSchema = z.object({ sources: z.array(chatSource) })
 export const chatNoticeEventSchema = chatNotice.describe("The language model is unavailable: the answer is extractive");
 export const chatDeltaEventSchema = z.object({ text: z.string() }).describe("The next piece of the answer");
 export const chatDoneEventSchema = z
-  .object({ timings: chatTimings, usage: generationUsage.optional(), retrieval_queries: z.array(z.string()), degraded: chatDegradation.optional() })
+  .object({ timings: chatTimings, usage: generationUsage.optional(), retrieval_queries: z.array(z.string()), degraded: chatDegradation.optional(), grounded: groundedField })
   .describe("Last event of a complete answer");
 export const streamErrorEventSchema = z
   .object({ code: z.string().describe("An error code, or TIMEOUT"), message: z.string() })
@@ -173,6 +200,23 @@ export const indexSettingsViewSchema = z.object({
 });
 
 export const feedbackCreatedSchema = z.object({ id: z.string() });
+
+export const feedbackPageSchema = z.object({
+  feedback: z.array(
+    z.object({
+      id: z.string(),
+      message_id: z.string().nullable(),
+      rating: z.enum(["up", "down"]),
+      question: z.string(),
+      answer: z.string(),
+      sources: z.array(z.object({ n: z.number().int(), document_id: z.string(), chunk_id: z.string() })),
+      comment: z.string().nullable(),
+      created_at: z.string(),
+      updated_at: z.string(),
+    }),
+  ),
+  next_cursor: z.string().nullable(),
+});
 
 export const tenantViewSchema = z.object({
   id: z.string(),
@@ -260,3 +304,32 @@ export const tenantStatsSchema = z.object({
     .nullable()
     .describe("In-memory counters since the isolate started (local mode); null in production"),
 });
+
+export const sourceViewSchema = z.object({
+  id: z.string(),
+  type: z.literal("website"),
+  url: z.string(),
+  sitemap: z.string().nullable(),
+  include: z.array(z.string()),
+  exclude: z.array(z.string()),
+  max_pages: count,
+  max_depth: count,
+  schedule: z.string().nullable(),
+  status: z.enum(["discovering", "syncing", "idle", "error"]).describe("discovering: finding pages; syncing: pages or documents still to do; idle: done; error: the last discovery failed (see `error`)"),
+  error: z.string().nullable(),
+  discovery: z.enum(["sitemap", "links"]).nullable().describe("How the last sync found its pages"),
+  discovered: count.describe("Pages known (within max_pages)"),
+  pending: count.describe("Pages waiting for their fetch"),
+  fetched: count.describe("Pages fetched in the last sync (new or unchanged content)"),
+  skipped: count.describe("Pages robots.txt ruled out at fetch time"),
+  indexing: count.describe("Documents of the source still queued or processing"),
+  ready: count.describe("Documents of the source that are searchable"),
+  failed: count.describe("Pages whose fetch failed plus documents whose indexing failed"),
+  created_at: timestamp,
+  last_sync_at: timestamp.nullable(),
+  next_sync_at: timestamp.nullable(),
+});
+
+export const sourceListSchema = z.object({ sources: z.array(sourceViewSchema) });
+
+export const sourceDeletedSchema = z.object({ id: z.string(), status: z.literal("deleted"), documents: count.describe("Documents deleted with it") });

@@ -49,6 +49,23 @@ export const documentSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * The text fields of a file upload (POST /v1/documents as multipart/form-data),
+ * once `metadata` is parsed from its JSON: the JSON form's fields without
+ * `content` and `format` (the file is the content; its name or media type
+ * says the format).
+ */
+export const uploadFieldsSchema = documentSchema.pick({ id: true, title: true, metadata: true, source_url: true });
+
+/** The upload as the API reference shows it: the file part and the text parts. */
+export const documentUploadFormSchema = z.strictObject({
+  file: z.file().describe("The document: a .md/.markdown, .txt/.text, .html/.htm or .pdf file (without one of those names, its media type decides), at most UPLOAD_MAX_BYTES (10 MiB by default)"),
+  id: documentIdSchema.optional(),
+  title: z.string().max(1024).optional().describe("Without one, chunks are labelled with the title the file declares (front matter, <title>, the first h1, a PDF's /Title), else the file name"),
+  metadata: z.string().optional().describe("A JSON object, as `metadata` of the JSON form"),
+  source_url: z.string().max(2048).optional().describe("An http(s) URL"),
+});
+
 export const batchSchema = z.strictObject({
   documents: z.array(documentSchema).min(1).max(maxBatchDocuments),
 });
@@ -120,6 +137,31 @@ export const indexSettingsSchema = z.strictObject({
 /** Bytes of a feedback request (question, answer and sources). */
 export const maxFeedbackBytes = 256 * 1024;
 
+/** A date (`2026-12-01`, midnight UTC) or an ISO date-time with an offset; normalised to the stored form (UTC, milliseconds). */
+const feedbackTime = z
+  .string()
+  .max(40)
+  .refine(isCalendarTime, "must be a real date (YYYY-MM-DD) or an ISO 8601 date-time with Z or an offset")
+  .transform((value) => new Date(value).toISOString());
+
+/** A date or date-time whose fields exist on the calendar (no 30 February, no hour 24): Date.parse would roll them over. */
+function isCalendarTime(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/.exec(value);
+  if (!match || Number.isNaN(Date.parse(value))) return false;
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+}
+
+export const feedbackListQuerySchema = z.strictObject({
+  rating: z.enum(["up", "down"]).optional(),
+  from: feedbackTime.optional().describe("Created at or after (inclusive)"),
+  to: feedbackTime.optional().describe("Created before (exclusive)"),
+  format: z.enum(["json", "jsonl", "csv"]).default("json").describe("`json`: one page; `jsonl` and `csv`: every match, as a download"),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe("Page size (json only)"),
+  cursor: z.string().max(512).optional().describe("`next_cursor` of the previous page (json only)"),
+});
+
 export const feedbackSchema = z.strictObject({
   message_id: z
     .string()
@@ -171,3 +213,26 @@ export const consistencySchema = z.strictObject({
   cursor: z.string().min(1).max(256).optional(),
   page_size: z.number().int().min(1).max(500).default(200),
 });
+
+/** A website source's include/exclude pattern (syntax: src/core/sources/url-patterns.ts). */
+const sourcePattern = z.string().min(1).max(512).regex(/^[/*]/, "must start with / or * (patterns match the URL's path and query)").regex(printable, "must not contain control characters");
+
+/** POST /v1/sources: a website to ingest (README "Websites and sitemaps"). */
+export const newSourceSchema = z.strictObject({
+  type: z.literal("website"),
+  url: z.string().min(1).max(2048).describe("The start page; its origin bounds the pages taken"),
+  sitemap: z.string().min(1).max(2048).optional().describe("A sitemap (or sitemap index) URL; default: <origin>/sitemap.xml and robots.txt Sitemap: lines, else following links"),
+  include: z.array(sourcePattern).max(50).optional().describe("Take only pages whose path matches one of these (prefix, or glob with * and **)"),
+  exclude: z.array(sourcePattern).max(50).optional().describe("Leave out pages whose path matches one of these"),
+  max_pages: z.number().int().min(1).optional().describe("Pages at most (default 100; at most SOURCES_MAX_PAGES, 1000 by default)"),
+  max_depth: z.number().int().min(0).max(5).optional().describe("Link hops from the start page when there is no sitemap (default 2)"),
+  schedule: z
+    .string()
+    .regex(/^(?:hourly|daily|weekly|([1-9]\d{0,2})h)$/, 'must be "hourly", "daily", "weekly" or a number of hours such as "6h"')
+    .refine((value) => !value.endsWith("h") || value === "hourly" || Number(value.slice(0, -1)) <= 720, "at most 720h")
+    .nullable()
+    .optional()
+    .describe("Re-sync automatically; default: only on POST /v1/sources/{id}/sync"),
+});
+
+export const sourceIdSchema = z.string().regex(/^src_[0-9a-f]{16}$/, "not a source id");

@@ -29,7 +29,7 @@ describe("provisioning plan", () => {
       queue: "edge-rag-ingest",
       deadLetterQueue: "edge-rag-ingest-dlq",
       originalsBucket: "edge-rag-originals",
-      originalsBucketBound: false,
+      originalsBucketBound: true,
       embeddingModel: "@cf/baai/bge-base-en-v1.5",
       dimensions: 768,
       metadataIndexes: [{ property: "document_id", type: "string" }],
@@ -51,9 +51,13 @@ describe("provisioning plan", () => {
   });
 
   it("creates the originals bucket wrangler.toml binds, and only then treats its failure as fatal", () => {
-    const unbound = planProvisioning(readTarget(toml)).find((step) => step.args[0] === "r2")!;
+    // wrangler.toml binds ORIGINALS; without that block the bucket is created on a best-effort basis.
+    const withoutBucket = toml.replace(/^\[\[r2_buckets\]\]\nbinding = "ORIGINALS"\nbucket_name = "edge-rag-originals"\n/m, "");
+    expect(withoutBucket).not.toBe(toml);
+    const unbound = planProvisioning(readTarget(withoutBucket)).find((step) => step.args[0] === "r2")!;
     expect(unbound.mayFail).toBeDefined();
-    const bound = toml.replace("[[d1_databases]]", '[[r2_buckets]]\nbinding = "ORIGINALS"\nbucket_name = "my-originals"\n\n[[d1_databases]]');
+    expect(readTarget(withoutBucket)).toMatchObject({ originalsBucket: "edge-rag-originals", originalsBucketBound: false });
+    const bound = withoutBucket.replace("[[d1_databases]]", '[[r2_buckets]]\nbinding = "ORIGINALS"\nbucket_name = "my-originals"\n\n[[d1_databases]]');
     const target = readTarget(bound);
     expect(target).toMatchObject({ originalsBucket: "my-originals", originalsBucketBound: true });
     const step = planProvisioning(target).find((candidate) => candidate.args[0] === "r2")!;

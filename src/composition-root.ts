@@ -20,8 +20,12 @@ import { D1DocumentStore } from "./adapters/cloudflare/d1-document-store.js";
 import { D1TenantStore } from "./adapters/cloudflare/d1-tenant-store.js";
 import { D1FeedbackStore } from "./adapters/cloudflare/d1-feedback-store.js";
 import { D1StatsStore } from "./adapters/cloudflare/d1-stats-store.js";
+import { D1SourceStore } from "./adapters/cloudflare/d1-source-store.js";
+import { crawlerAgent, GuardedWebFetcher } from "./adapters/web/guarded-web-fetcher.js";
+import { WebsiteSources } from "./services/sources/website-sources.js";
 import { DurableObjectRateLimiter } from "./adapters/cloudflare/durable-object-rate-limiter.js";
 import { QueueIngestQueue } from "./adapters/cloudflare/queue-ingest-queue.js";
+import { R2OriginalStore } from "./adapters/cloudflare/r2-original-store.js";
 import { knownCaseSensitivity, WorkersAiEmbedder } from "./adapters/cloudflare/workers-ai-embedder.js";
 import { WorkersAiReranker } from "./adapters/cloudflare/workers-ai-reranker.js";
 import { WorkersAiGenerator } from "./adapters/cloudflare/workers-ai-generator.js";
@@ -39,6 +43,7 @@ import type { Embedder } from "./ports/embedder.js";
 import type { Generator } from "./ports/generator.js";
 import type { DocumentStore } from "./ports/document-store.js";
 import type { IngestMessage, IngestQueue } from "./ports/ingest-queue.js";
+import type { OriginalStore } from "./ports/original-store.js";
 import { noopMetrics, type Metrics, type MetricsReader } from "./ports/metrics.js";
 import type { Reranker } from "./ports/reranker.js";
 import type { TenantStore } from "./ports/tenant-store.js";
@@ -92,6 +97,8 @@ export interface Adapters {
   store: DocumentStore;
   tenants: TenantStore;
   queue: IngestQueue;
+  /** Uploaded files (R2, real in both modes); undefined when the ORIGINALS binding is missing (uploads then answer 500 MISCONFIGURED). */
+  originals: OriginalStore | undefined;
   vectors: VectorIndex;
   embedder: Embedder;
   /** Answers (resilient; the extractive generator as it is). */
@@ -121,6 +128,7 @@ export async function createAdapters(env: Env, options: CompositionOptions = {})
   const store = new D1DocumentStore(db);
   const tenants = new D1TenantStore(db);
   const queue = new QueueIngestQueue(env.INGEST_QUEUE as Queue<IngestMessage>);
+  const originals = env.ORIGINALS ? new R2OriginalStore(env.ORIGINALS) : undefined;
 
   let ai: AiRunner | undefined;
   let vectors: VectorIndex;
@@ -195,7 +203,7 @@ export async function createAdapters(env: Env, options: CompositionOptions = {})
           policy: { ...attempts, attemptTimeoutMs: resilience.rerankTimeoutMs, deadlineMs: resilience.rerankTimeoutMs && 2 * resilience.rerankTimeoutMs },
         })
       : undefined;
-  return { mode, config, log, store, tenants, queue, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader };
+  return { mode, config, log, store, tenants, queue, originals, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader };
 }
 
 /** Analytics Engine in Cloudflare mode (nothing when the METRICS binding is missing), the isolate's in-memory metrics locally. */
@@ -217,7 +225,7 @@ function createMetrics(env: Env, log: Logger): { metrics: Metrics; metricsReader
 /** Builds the services for one request or queue batch. */
 export async function createServices(env: Env, options: CompositionOptions = {}): Promise<Services> {
   const adapters = await createAdapters(env, options);
-  const { mode, config, log, store, tenants, queue, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader } = adapters;
+  const { mode, config, log, store, tenants, queue, originals, vectors, embedder, generator, rewriter, reranker, guard, metrics, metricsReader } = adapters;
   const settings = new IndexSettings(store, { fusion: config.fusion, rerank: config.rerank });
   const search = new SearchService({
     store,
@@ -227,18 +235,21 @@ export async function createServices(env: Env, options: CompositionOptions = {})
     settings,
     reranker,
     maxTopK: config.searchMaxTopK,
+    ...(config.keywordExpansion ? { keywordExpansion: config.keywordExpansion } : {}),
     vectorQueryTimeoutMs: config.resilience.vectorQueryTimeoutMs,
     log,
     metrics,
   });
+  const documents = new DocumentService({
+    store,
+    queue,
+    originals,
+    log,
+    options: { maxBacklog: config.ingestMaxBacklog, backlogRetryAfterSeconds: config.ingestBacklogRetryAfterSeconds, maxUploadBytes: config.uploadMaxBytes },
+  });
   return {
     health: new HealthService({ mode, guard, embedderModel: embedder.model, generatorModel: generator.model, log }),
-    documents: new DocumentService({
-      store,
-      queue,
-      log,
-      options: { maxBacklog: config.ingestMaxBacklog, backlogRetryAfterSeconds: config.ingestBacklogRetryAfterSeconds },
-    }),
+    documents,
     access: new AccessService({ tenants, bootstrapKey: config.apiKey }),
     tenants: new TenantService({ tenants, queue, log }),
     search,
@@ -252,6 +263,7 @@ export async function createServices(env: Env, options: CompositionOptions = {})
       fallback: config.generator.kind === "extractive" ? undefined : new ExtractiveGenerator(),
       log,
       metrics,
+      grounding: config.grounding,
     }),
     chatModels: new ChatModels({ generator: { model: generator.model, provider: config.generator.kind } }),
     feedback: new FeedbackService({ store: new D1FeedbackStore(env.DB) }),
@@ -263,6 +275,7 @@ export async function createServices(env: Env, options: CompositionOptions = {})
       guard,
       queue,
       tenants,
+      originals,
       chunking: config.chunking,
       log,
       retryBaseSeconds: config.ingestRetryBaseSeconds,
@@ -275,6 +288,14 @@ export async function createServices(env: Env, options: CompositionOptions = {})
     consistency: new ConsistencyService({ consistency: new D1ConsistencyStore(env.DB), store, vectors, queue, log }),
     demo: new DemoService({ mode, apiKey: config.apiKey }),
     stats: new StatsService({ store, stats: new D1StatsStore(env.DB), vectors, breakers: () => providerBreakers.snapshot(), reader: metricsReader, log }),
+    sources: new WebsiteSources({
+      store: new D1SourceStore(env.DB),
+      fetcher: new GuardedWebFetcher({ allowPrivate: config.sources.allowPrivateHosts }),
+      documents,
+      queue,
+      log,
+      options: { ...config.sources, agent: crawlerAgent },
+    }),
     log,
     metrics,
   };

@@ -62,4 +62,14 @@ describe("readConfig", () => {
     expect(readConfig({ EMBEDDING_NORMALIZE_CASE: " off " }, "cloudflare").embeddingNormalizeCase).toBe("off");
     expect(() => readConfig({ EMBEDDING_NORMALIZE_CASE: "yes" }, "local")).toThrow(/EMBEDDING_NORMALIZE_CASE/);
   });
+
+  it("reads the grounding gate (GROUNDING_*): on with its defaults; invalid values are refused", () => {
+    expect(readConfig({}, "local").grounding).toMatchObject({ enabled: true, minCoverage: 0.5, minVectorScore: 0.3, minRerankScore: null });
+    expect(readConfig({ GROUNDING_GATE: "off", GROUNDING_MIN_COVERAGE: "0.6", GROUNDING_MIN_VECTOR_SCORE: "0.2" }, "cloudflare").grounding).toMatchObject({
+      enabled: false,
+      minCoverage: 0.6,
+      minVectorScore: 0.2,
+    });
+    expect(() => readConfig({ GROUNDING_MIN_VECTOR_SCORE: "2" }, "local")).toThrow(/GROUNDING_MIN_VECTOR_SCORE/);
+  });
 });

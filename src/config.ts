@@ -5,7 +5,9 @@
  */
 import { AppError } from "./core/errors.js";
 import { defaultChunkingOptions, type ChunkingOptions } from "./core/chunking/chunker.js";
+import { parseGroundingGateSettings, type GroundingGateSettings } from "./core/answer/grounding-gate.js";
 import { defaultFusionSettings, type FusionSettings } from "./core/search/hybrid-fusion.js";
+import { defaultKeywordExpansion, type KeywordExpansionOptions } from "./core/search/keyword-expansion.js";
 import { logLevels, type LogLevel } from "./services/logger.js";
 import { defaultUsageLimits, limitNames, limitVariable, type UsageLimitValues } from "./services/usage-limits.js";
 
@@ -74,6 +76,12 @@ export interface AppConfig {
   ingestMaxBacklog: number;
   /** Retry-After of that 429. */
   ingestBacklogRetryAfterSeconds: number;
+  /** Largest file POST /v1/documents accepts as an upload (multipart/form-data). */
+  uploadMaxBytes: number;
+  /** Website sources (POST /v1/sources): the SSRF guard's local-testing switch, the max_pages ceiling, fetches per second per source. */
+  sources: { allowPrivateHosts: boolean; maxPagesCeiling: number; fetchesPerSecond: number };
+  /** Keyword-leg pseudo-relevance feedback (KEYWORD_EXPANSION=rm3), or null when off (the default). */
+  keywordExpansion: KeywordExpansionOptions | null;
   /** Largest `top_k` /v1/search accepts (≤ 100, Vectorize's own limit). */
   searchMaxTopK: number;
   /** Query embeddings remembered per isolate and model (0: none). */
@@ -84,6 +92,8 @@ export interface AppConfig {
   /** Default rate limits and daily budgets of tenant keys (0 = off); a tenant's own limits override them. */
   limits: UsageLimitValues;
   logLevel: LogLevel;
+  /** The retrieval-confidence gate before generation (GROUNDING_*; core/answer/grounding-gate.ts). */
+  grounding: GroundingGateSettings;
 }
 
 /** The variables this module reads; a structural subset of `Env`. */
@@ -107,6 +117,10 @@ export interface ConfigSource {
   CHUNK_MAX_TOKENS?: string;
   CHUNK_OVERLAP_TOKENS?: string;
   HYBRID_METHOD?: string;
+  KEYWORD_EXPANSION?: string;
+  KEYWORD_EXPANSION_DOCS?: string;
+  KEYWORD_EXPANSION_TERMS?: string;
+  KEYWORD_EXPANSION_ORIGINAL_WEIGHT?: string;
   HYBRID_NORMALIZATION?: string;
   HYBRID_RRF_K?: string;
   HYBRID_KEYWORD_WEIGHT?: string;
@@ -115,6 +129,10 @@ export interface ConfigSource {
   INGEST_MAX_DEFERRALS?: string;
   INGEST_MAX_BACKLOG?: string;
   INGEST_BACKLOG_RETRY_AFTER_SECONDS?: string;
+  UPLOAD_MAX_BYTES?: string;
+  SOURCES_ALLOW_PRIVATE_HOSTS?: string;
+  SOURCES_MAX_PAGES?: string;
+  SOURCES_FETCHES_PER_SECOND?: string;
   SEARCH_MAX_TOP_K?: string;
   PROVIDER_MAX_ATTEMPTS?: string;
   PROVIDER_BREAKER_FAILURES?: string;
@@ -128,6 +146,10 @@ export interface ConfigSource {
   RERANK_MODEL?: string;
   RERANK_BY_DEFAULT?: string;
   RERANK_CANDIDATES?: string;
+  GROUNDING_GATE?: string;
+  GROUNDING_MIN_COVERAGE?: string;
+  GROUNDING_MIN_VECTOR_SCORE?: string;
+  GROUNDING_MIN_RERANK_SCORE?: string;
   RATE_LIMIT_REQUESTS_PER_MINUTE_PER_KEY?: string;
   RATE_LIMIT_CHAT_PER_MINUTE_PER_IP?: string;
   RATE_LIMIT_SEARCH_PER_MINUTE_PER_IP?: string;
@@ -137,6 +159,9 @@ export interface ConfigSource {
 }
 
 export const localDevApiKey = "local-dev-key";
+/** UPLOAD_MAX_BYTES: its default (10 MiB) and its largest allowed value (32 MiB). */
+export const defaultUploadMaxBytes = 10 * 1024 * 1024;
+export const maxUploadMaxBytes = 32 * 1024 * 1024;
 export const defaultGenerationModel = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
 export const defaultEmbeddingModel = "@cf/baai/bge-base-en-v1.5";
 export const defaultAnthropicBaseUrl = "https://api.anthropic.com";
@@ -248,6 +273,12 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     vectorQueryTimeoutMs: timeout("VECTOR_QUERY_TIMEOUT_MS") ?? localDefault(30_000),
   };
 
+  const flag = (name: keyof ConfigSource): boolean => {
+    const raw = value(name) ?? "false";
+    if (raw !== "true" && raw !== "false") throw misconfigured(`${name} must be "true" or "false" (got "${raw}")`);
+    return raw === "true";
+  };
+
   const logLevel = value("LOG_LEVEL") ?? "info";
   if (!(logLevels as readonly string[]).includes(logLevel)) throw misconfigured(`LOG_LEVEL must be one of ${logLevels.join(", ")} (got "${logLevel}")`);
 
@@ -264,11 +295,42 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     ingestMaxBacklog: number("INGEST_MAX_BACKLOG", 10_000, (n) => Number.isInteger(n) && n >= 0 && n <= 100_000_000, "a whole number from 0 (no bound) to 100000000"),
     queryEmbeddingCacheSize: number("QUERY_EMBEDDING_CACHE_SIZE", 500, (n) => Number.isInteger(n) && n >= 0 && n <= 5_000, "an integer between 0 (no cache) and 5000"),
     ingestBacklogRetryAfterSeconds: number("INGEST_BACKLOG_RETRY_AFTER_SECONDS", 30, (n) => Number.isInteger(n) && n >= 1 && n <= 3600, "an integer between 1 and 3600"),
+    // At most 32 MiB: the file, the request body and pdf.js's work on it must fit in a Worker's 128 MB.
+    uploadMaxBytes: number("UPLOAD_MAX_BYTES", defaultUploadMaxBytes, (n) => Number.isInteger(n) && n >= 1 && n <= maxUploadMaxBytes, `a whole number of bytes from 1 to ${maxUploadMaxBytes}`),
     logLevel: logLevel as LogLevel,
+    sources: {
+      allowPrivateHosts: flag("SOURCES_ALLOW_PRIVATE_HOSTS"),
+      maxPagesCeiling: number("SOURCES_MAX_PAGES", 1000, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, "a whole number from 1 to 10000"),
+      fetchesPerSecond: number("SOURCES_FETCHES_PER_SECOND", 1, (n) => n > 0 && n <= 20, "a number above 0, at most 20"),
+    },
     rerank,
     resilience,
     limits,
     searchMaxTopK: number("SEARCH_MAX_TOP_K", 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer between 1 and 100"),
+    keywordExpansion: readKeywordExpansion(value, number),
+    grounding: readGrounding(value),
+  };
+}
+
+/** GROUNDING_GATE and its thresholds (core/answer/grounding-gate.ts). */
+function readGrounding(value: (name: keyof ConfigSource) => string | undefined): GroundingGateSettings {
+  const settings = parseGroundingGateSettings((name) => value(name as keyof ConfigSource));
+  if (typeof settings === "string") throw misconfigured(settings);
+  return settings;
+}
+
+/** KEYWORD_EXPANSION: "off" (default) or "rm3", with its KEYWORD_EXPANSION_* parameters. */
+function readKeywordExpansion(
+  value: (name: keyof ConfigSource) => string | undefined,
+  number: (name: keyof ConfigSource, fallback: number, valid: (n: number) => boolean, expected: string) => number,
+): KeywordExpansionOptions | null {
+  const method = value("KEYWORD_EXPANSION") ?? "off";
+  if (method !== "off" && method !== "rm3") throw misconfigured(`KEYWORD_EXPANSION must be "off" or "rm3" (got "${method}")`);
+  if (method === "off") return null;
+  return {
+    feedbackDocs: number("KEYWORD_EXPANSION_DOCS", defaultKeywordExpansion.feedbackDocs, (n) => Number.isInteger(n) && n >= 1 && n <= 50, "an integer between 1 and 50"),
+    terms: number("KEYWORD_EXPANSION_TERMS", defaultKeywordExpansion.terms, (n) => Number.isInteger(n) && n >= 1 && n <= 50, "an integer between 1 and 50"),
+    originalWeight: number("KEYWORD_EXPANSION_ORIGINAL_WEIGHT", defaultKeywordExpansion.originalWeight, (n) => n >= 0 && n <= 1, "a number between 0 and 1"),
   };
 }
 

@@ -9,6 +9,11 @@ declare namespace Cloudflare {
     /** Admin API key. Required in production; local mode falls back to "local-dev-key". */
     API_KEY?: string;
     /** OpenAI-compatible endpoint for answers (and embeddings with EMBEDDING_PROVIDER=openai). */
+    /** Keyword-leg pseudo-relevance feedback: "off" (default) or "rm3", and its feedback results, added terms and original-ranking weight. */
+    KEYWORD_EXPANSION?: string;
+    KEYWORD_EXPANSION_DOCS?: string;
+    KEYWORD_EXPANSION_TERMS?: string;
+    KEYWORD_EXPANSION_ORIGINAL_WEIGHT?: string;
     LLM_BASE_URL?: string;
     LLM_API_KEY?: string;
     LLM_MODEL?: string;
@@ -41,6 +46,14 @@ declare namespace Cloudflare {
     INGEST_MAX_BACKLOG?: string;
     /** Retry-After (seconds) of that 429 (default 30). */
     INGEST_BACKLOG_RETRY_AFTER_SECONDS?: string;
+    /** Largest file (bytes) POST /v1/documents accepts as a multipart upload (default 10485760 = 10 MiB, at most 32 MiB). */
+    UPLOAD_MAX_BYTES?: string;
+    /** "true": website sources may fetch loopback/private hosts and any port (local testing only; default "false"). */
+    SOURCES_ALLOW_PRIVATE_HOSTS?: string;
+    /** Largest max_pages a website source may ask for (default 1000). */
+    SOURCES_MAX_PAGES?: string;
+    /** Page fetches per second per website source (default 1). */
+    SOURCES_FETCHES_PER_SECOND?: string;
     /** Largest top_k /v1/search accepts (default 50, at most 100). */
     SEARCH_MAX_TOP_K?: string;
     /** Cross-encoder for reranking (Cloudflare default @cf/baai/bge-reranker-base; "" disables). */
@@ -49,6 +62,14 @@ declare namespace Cloudflare {
     RERANK_BY_DEFAULT?: string;
     /** Fused candidates the reranker re-scores (default 20). */
     RERANK_CANDIDATES?: string;
+    /** "off" sends every retrieval to the generator; "on" (default) declines when retrieval clearly cannot answer. */
+    GROUNDING_GATE?: string;
+    /** Least share (0–1) of the question's content words one top source must hold. */
+    GROUNDING_MIN_COVERAGE?: string;
+    /** Least best cosine similarity among the sources (−1–1). */
+    GROUNDING_MIN_VECTOR_SCORE?: string;
+    /** A rerank score at least this high is enough on its own (unset: not used). */
+    GROUNDING_MIN_RERANK_SCORE?: string;
     /** Attempts per provider call (embedding, reranking, generation); default: each call's own (2–4). */
     PROVIDER_MAX_ATTEMPTS?: string;
     /** Consecutive failures that open a provider's circuit breaker (default 5; "0": no breaker). */

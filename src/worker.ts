@@ -24,7 +24,11 @@ export default {
   async scheduled(_controller, env, ctx) {
     // The runtime reports a failed scheduled run only as "exception": log what failed.
     const sweep = createServices(env)
-      .then((services) => services.maintenance.sweep())
+      .then(async (services) => {
+        await services.maintenance.sweep();
+        // Website sources whose scheduled re-sync is due.
+        await services.sources.startDueSyncs();
+      })
       .catch((error: unknown) => {
         createConsoleLogger("error").error("maintenance.sweep_failed", { error: String(error) });
         throw error;

@@ -79,11 +79,26 @@ function declaredLength(request: Request): number {
 }
 
 async function readText(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body && declaredLength(request) <= maxBytes) throw new AppError("INVALID_JSON", "the request body is empty");
+  const bytes = await readBytes(request, maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new AppError("INVALID_JSON", "the request body is not valid UTF-8");
+  }
+}
+
+/**
+ * Reads a request body of at most `maxBytes` (a larger one is a 413, read to
+ * its end and discarded, see the module comment); an absent body reads as
+ * no bytes.
+ */
+export async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (declaredLength(request) > maxBytes) {
     await discardBody(request);
     throw tooLarge(maxBytes);
   }
-  if (!request.body) throw new AppError("INVALID_JSON", "the request body is empty");
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -103,11 +118,7 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw new AppError("INVALID_JSON", "the request body is not valid UTF-8");
-  }
+  return bytes;
 }
 
 function tooLarge(maxBytes: number): AppError {

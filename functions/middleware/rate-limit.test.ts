@@ -4,7 +4,7 @@
  * own tenant and keys, so counts never carry over between tests.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DurableObjectRateLimiter } from "../../src/adapters/cloudflare/durable-object-rate-limiter.js";
 import { api, parseSseText, type ApiResponse } from "../../test/helpers.js";
 
@@ -142,6 +142,10 @@ describe("rate limits over HTTP", () => {
   it("charges a streamed answer's tokens before `done`, then refuses chat once the day's tokens are spent", async () => {
     const tenant = await createTenant({ daily_tokens_per_key: 5 });
     const key = await createKey(tenant, ["query"]);
+    // A document that answers the question: a decline (nothing retrieved) generates nothing and costs no tokens.
+    const onTenant = { headers: { "x-tenant-id": tenant } };
+    expect((await api("POST", "/v1/documents", { id: "refunds", content: "Refunds take five business days once approved." }, onTenant)).status).toBe(202);
+    await vi.waitUntil(async () => (await api("GET", "/v1/documents/refunds", undefined, onTenant)).body.status === "ready", { timeout: 20_000, interval: 100 });
     const streamed = await chat(key, undefined, true);
     expect(streamed.status).toBe(200);
     const events = parseSseText(streamed.body as string);

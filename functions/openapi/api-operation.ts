@@ -52,10 +52,12 @@ export interface ApiResponseSpec {
   eventStream?: EventStreamSpec;
   /** `text/html` page. */
   html?: boolean;
+  /** Other text bodies by media type (exports such as `text/csv`), with what each holds. */
+  text?: Record<string, string>;
 }
 
 /** Error statuses the API answers with (bodies are always the error shape). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 export interface ApiOperation {
   method: HttpMethod;
@@ -75,6 +77,12 @@ export interface ApiOperation {
   query?: z.ZodObject;
   /** JSON request body (`readJson(c, schema, ...)`); adds 400, 413 and 415. */
   body?: NamedSchema & { maxBytes?: number; description?: string };
+  /**
+   * A `multipart/form-data` request body (a file upload), besides or instead
+   * of `body`: its fields as an object schema (files as `z.file()`), and the
+   * media types of fields that are not plain text. Adds 400, 413 and 415.
+   */
+  form?: NamedSchema & { description?: string; encoding?: Record<string, { contentType: string }> };
   /**
    * Answers by status: the successes, and any error status whose body is not
    * the error shape (e.g. /health's 503 report).

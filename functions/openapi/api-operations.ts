@@ -22,10 +22,12 @@ import { mcpOperations } from "../routes/mcp.js";
 import { openAiCompatOperations } from "../routes/openai-compat.js";
 import { searchOperations } from "../routes/search.js";
 import { statsOperations } from "../routes/stats.js";
+import { sourceOperations } from "../routes/sources.js";
 import { tenantOperations } from "../routes/tenants.js";
 
 export const apiOperations: readonly ApiOperation[] = [
   ...documentOperations,
+  ...sourceOperations,
   ...searchOperations,
   ...chatOperations,
   ...openAiCompatOperations,

@@ -143,6 +143,26 @@ describe("buildOpenApiDocument", () => {
     expect(document.components.schemas.Tick).toBeDefined();
   });
 
+  it("renders a multipart form beside the JSON body, files as binary strings, and its own errors", () => {
+    const upload: ApiOperation = {
+      ...operations[0]!,
+      form: {
+        ...named("ItemUpload", z.strictObject({ file: z.file(), note: z.string().optional() })),
+        description: "Or a file.",
+        encoding: { file: { contentType: "application/pdf" } },
+      },
+      errors: [422],
+    };
+    const document = build([upload, ...operations.slice(1)]);
+    const entry = document.paths["/v1/items"]!.post as { requestBody: { description: string; content: Record<string, Record<string, unknown>> }; responses: Record<string, unknown> };
+    expect(Object.keys(entry.requestBody.content)).toEqual(["application/json", "multipart/form-data"]);
+    expect(entry.requestBody.content["multipart/form-data"]).toEqual({ schema: { $ref: "#/components/schemas/ItemUpload" }, encoding: { file: { contentType: "application/pdf" } } });
+    expect(entry.requestBody.description).toBe("The item. At most 4 KiB.\n\nOr a file.");
+    expect(document.components.schemas.ItemUpload).toMatchObject({ properties: { file: { type: "string", format: "binary" } }, required: ["file"] });
+    expect(entry.responses["422"]).toEqual({ $ref: "#/components/responses/UnprocessableFile" });
+    expect(() => checkOperations([{ ...operations[1]!, form: upload.form }])).toThrow(/a GET takes no body/);
+  });
+
   it("gives the same document every time", () => {
     expect(JSON.stringify(build())).toBe(JSON.stringify(build()));
   });

@@ -57,7 +57,8 @@ const errorResponses: Record<ErrorStatus, { name: string; title: string }> = {
   405: { name: "MethodNotAllowed", title: "The path does not take this method" },
   409: { name: "Conflict", title: "The resource is not in a state that allows this" },
   413: { name: "PayloadTooLarge", title: "The body (or a document's content) is too large" },
-  415: { name: "UnsupportedMediaType", title: "The body is not sent as `application/json`" },
+  415: { name: "UnsupportedMediaType", title: "The body is not sent as `application/json` (or, where a route takes uploads, as `multipart/form-data`), or an uploaded file's type is not supported" },
+  422: { name: "UnprocessableFile", title: "An uploaded file of a supported type cannot be read (e.g. a corrupt or encrypted PDF)" },
   429: { name: "TooManyRequests", title: "A rate limit, a daily budget or the ingestion backlog is full; retry after `Retry-After` seconds" },
   500: { name: "InternalError", title: "An internal error (logged; no details are sent)" },
   503: { name: "ServiceUnavailable", title: "A provider or the database is unavailable; retry after `Retry-After` seconds" },
@@ -105,12 +106,17 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[], option
       tags: operation.tags,
       security: security(operation),
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(operation.body
+      ...(operation.body || operation.form
         ? {
             requestBody: {
               required: true,
-              ...(bodyDescription(operation.body) ? { description: bodyDescription(operation.body) } : {}),
-              content: { "application/json": { schema: schemas.ref(operation.body) } },
+              ...(requestDescription(operation) ? { description: requestDescription(operation) } : {}),
+              content: {
+                ...(operation.body ? { "application/json": { schema: schemas.ref(operation.body) } } : {}),
+                ...(operation.form
+                  ? { "multipart/form-data": { schema: schemas.ref(operation.form), ...(operation.form.encoding ? { encoding: operation.form.encoding } : {}) } }
+                  : {}),
+              },
             },
           }
         : {}),
@@ -173,9 +179,14 @@ export function checkOperations(operations: readonly ApiOperation[]): void {
     const inPath = [...operation.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!).sort();
     const declared = Object.keys(operation.pathParams ?? {}).sort();
     if (inPath.join() !== declared.join()) throw new Error(`${label}: path parameters {${inPath.join(", ")}} but pathParams declares {${declared.join(", ")}}`);
-    if (operation.body && operation.method === "get") throw new Error(`${label}: a GET takes no body`);
+    if ((operation.body || operation.form) && operation.method === "get") throw new Error(`${label}: a GET takes no body`);
     if (Object.keys(operation.responses).length === 0) throw new Error(`${label}: declares no response`);
   }
+}
+
+/** The request body's description: the JSON body's (with its limit), then the form's. */
+function requestDescription(operation: ApiOperation): string {
+  return [operation.body ? bodyDescription(operation.body) : "", operation.form?.description ?? ""].filter(Boolean).join("\n\n");
 }
 
 /** The body's description, and its size limit when declared (a larger body is a 413). */
@@ -187,7 +198,7 @@ function bodyDescription(body: NonNullable<ApiOperation["body"]>): string {
 function errorStatuses(operation: ApiOperation): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>(operation.errors ?? []);
   if (operation.auth.kind !== "public") [401, 403].forEach((status) => statuses.add(status as ErrorStatus));
-  if (operation.body) [400, 413, 415].forEach((status) => statuses.add(status as ErrorStatus));
+  if (operation.body || operation.form) [400, 413, 415].forEach((status) => statuses.add(status as ErrorStatus));
   if (operation.query) statuses.add(400);
   if (operation.pathParams) statuses.add(404);
   if (operation.rateLimited) [429, 503].forEach((status) => statuses.add(status as ErrorStatus));
@@ -238,6 +249,7 @@ function successResponse(spec: ApiResponseSpec, schemas: SchemaCollector, rateLi
     };
   }
   if (spec.html) content["text/html"] = { schema: { type: "string" } };
+  for (const [mediaType, description] of Object.entries(spec.text ?? {})) content[mediaType] = { schema: { type: "string", description } };
   return {
     description: spec.description,
     ...(rateLimited

@@ -2,6 +2,7 @@ import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, apiKey, ingest, parseSseText } from "../../test/helpers.js";
 import { billingGuide, sampleDocs } from "../demo/sample-docs.js";
+import { declineMessage } from "../../src/core/answer/decline.js";
 
 async function chatStream(body: Record<string, unknown>) {
   const response = await SELF.fetch("http://edge-rag.test/v1/chat", {
@@ -102,8 +103,40 @@ describe("POST /v1/chat", () => {
     const response = await api("POST", "/v1/chat", { messages: [{ role: "user", content: "xylophone quasar zeppelin" }], stream: false, mode: "keyword" });
     expect(response.status).toBe(200);
     expect(response.body.sources).toEqual([]);
-    expect(response.body.answer).toMatch(/could not find/i);
-    expect(response.body.answer).not.toMatch(/\[\d+\]/);
+    expect(response.body.answer).toBe(declineMessage);
+    expect(response.body.grounded).toBe(false);
+  });
+
+  describe("declining (grounded)", () => {
+    it("declines an off-topic question over the sample documents: grounded false, the decline message, nothing cited", async () => {
+      const response = await api("POST", "/v1/chat", { messages: [{ role: "user", content: "Who won the football world cup in 2014?" }], stream: false });
+      expect(response.status).toBe(200);
+      expect(response.body.grounded).toBe(false);
+      expect(response.body.answer).toBe(declineMessage);
+      expect(response.body.answer).not.toMatch(/\[\d+\]/);
+      // The sources are what retrieval found; none is cited.
+      expect(Array.isArray(response.body.sources)).toBe(true);
+    });
+
+    it("streams the decline with grounded: false in done", async () => {
+      const { events } = await chatStream({ messages: [{ role: "user", content: "How do I bake sourdough bread?" }] });
+      expect(events[0]!.event).toBe("sources");
+      const answer = events.filter((event) => event.event === "delta").map((event) => event.data.text).join("");
+      expect(answer).toBe(declineMessage);
+      expect(events.at(-1)).toMatchObject({ event: "done", data: { grounded: false } });
+    });
+
+    it("answers an answerable question grounded: true, with citations", async () => {
+      const response = await api("POST", "/v1/chat", { messages: [{ role: "user", content: "What does error code E4 mean on the Aurora?" }], stream: false });
+      expect(response.body.grounded).toBe(true);
+      expect(response.body.answer).toMatch(/refrigerant/);
+      const cited = [...response.body.answer.matchAll(/\[(\d+)\]/g)].map((match: RegExpMatchArray) => Number(match[1]));
+      expect(cited.length).toBeGreaterThan(0);
+      const citedDocuments = cited.map((n) => response.body.sources.find((source: { n: number }) => source.n === n)?.document_id);
+      expect(citedDocuments).toContain("heat-pump-manual");
+      const { events } = await chatStream({ messages: [{ role: "user", content: "What does error code E4 mean on the Aurora?" }] });
+      expect(events.at(-1)).toMatchObject({ event: "done", data: { grounded: true } });
+    });
   });
 
   const invalid: [string, Record<string, unknown>][] = [

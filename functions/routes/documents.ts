@@ -1,12 +1,22 @@
-/** Document routes: ingest (single and batch), read, list, delete, retry. */
+/** Document routes: ingest (single, batch, or a file upload), read, list, delete, retry. */
 import { Hono } from "hono";
 import { AppError } from "../../src/core/errors.js";
 import type { DocumentRecord } from "../../src/ports/document-store.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
 import { rateLimit } from "../middleware/rate-limit.js";
+import { isMultipart, readFormUpload } from "../middleware/form-upload.js";
 import { formatBytes, readJson, validate } from "../middleware/json-body.js";
-import { batchSchema, documentIdSchema, documentSchema, listQuerySchema, maxBatchContentBytes, maxDocumentBytes } from "../schemas.js";
+import {
+  batchSchema,
+  documentIdSchema,
+  documentSchema,
+  documentUploadFormSchema,
+  listQuerySchema,
+  maxBatchContentBytes,
+  maxDocumentBytes,
+  uploadFieldsSchema,
+} from "../schemas.js";
 import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
 import {
   documentBatchSubmittedSchema,
@@ -25,6 +35,16 @@ const batchBodyLimit = 2 * maxBatchContentBytes;
 
 export const documentRoutes = new Hono<AppEnv>()
   .post("/", requireScope("ingest"), rateLimit({ action: "ingest" }), async (c) => {
+    const contentType = c.req.header("content-type");
+    if (isMultipart(contentType)) {
+      const { documents } = c.var.services;
+      const { file, fields } = await readFormUpload(c, uploadFieldsSchema, { fileField: "file", jsonFields: ["metadata"], maxFileBytes: documents.maxUploadBytes });
+      const result = await documents.upload(c.var.tenantId, { ...fields, file });
+      return c.json(result, result.status === "unchanged" ? 200 : 202);
+    }
+    if (!/^application\/(.+\+)?json\b/i.test((contentType ?? "").trim())) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send the document as JSON (`Content-Type: application/json`) or as a file (`multipart/form-data` with a `file` part)");
+    }
     const doc = await readJson(c, documentSchema, { maxBytes: singleBodyLimit });
     checkContentSize(doc.content);
     const [result] = await c.var.services.documents.submit(c.var.tenantId, [doc]);
@@ -93,6 +113,7 @@ export function toView(doc: DocumentRecord) {
     format: doc.format,
     source_url: doc.sourceUrl,
     metadata: doc.metadata,
+    ...(doc.original ? { original: { filename: doc.original.filename, bytes: doc.original.bytes } } : {}),
     created_at: doc.createdAt,
     updated_at: doc.updatedAt,
   };
@@ -118,17 +139,24 @@ export const documentOperations: ApiOperation[] = [
     method: "post",
     path: "/v1/documents",
     operationId: "createDocument",
-    summary: "Ingest a document",
+    summary: "Ingest a document (JSON or a file upload)",
     description:
-      "Stores the document and queues it for indexing. `content` ≤ 1 MiB of UTF-8. Re-posting a document that is not ready yet queues the same version again; changing content, title, format, metadata or source URL makes a new version.",
+      "Stores the document and queues it for indexing. As JSON: `content` ≤ 1 MiB of UTF-8. As a file (`multipart/form-data`): a `file` part (.md, .txt, .html or .pdf, ≤ UPLOAD_MAX_BYTES, 10 MiB by default) and optional `id`, `title`, `metadata` (JSON) and `source_url` parts; the file is kept in R2 and its text extracted by the queue consumer (a PDF's chunks carry their page numbers). Re-posting a document that is not ready yet queues the same version again; changing content (or the file), title, format, metadata or source URL makes a new version.",
     tags: ["Documents"],
     auth: keyWith("ingest"),
     rateLimited: true,
     body: named("DocumentInput", documentSchema),
+    form: {
+      ...named("DocumentUpload", documentUploadFormSchema),
+      description:
+        "Or a file: `multipart/form-data` with a `file` part. Too large: 413; a type other than text, markdown, HTML or PDF: 415; a file of such a type that cannot be read (a corrupt or encrypted PDF, text that is not UTF-8): 422; an empty one: 400. Checked before anything is stored.",
+      encoding: { file: { contentType: "text/markdown, text/plain, text/html, application/pdf, application/octet-stream" }, metadata: { contentType: "application/json" } },
+    },
     responses: {
       200: { description: "The same content is already indexed (`status: unchanged`)", json: named("DocumentSubmitted", documentSubmittedSchema) },
       202: { description: "Stored and queued (`status: queued`)", json: named("DocumentSubmitted", documentSubmittedSchema) },
     },
+    errors: [422],
   },
   {
     method: "post",

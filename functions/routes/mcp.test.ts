@@ -228,6 +228,15 @@ describe("tools", () => {
     expect(result.text).toContain('[1] Crew handbook > Supplies (document_id: handbook');
   });
 
+  it("ask: a question the documents do not answer is declined, grounded false, no sources listed", async () => {
+    const result = await callTool("ask", { question: "Who won the football world cup in 2014?" }, { key: keys.query });
+    expect(result.isError).toBeUndefined();
+    expect(result.structuredContent.grounded).toBe(false);
+    expect(result.text).toMatch(/^I couldn't find this in the documents\./);
+    expect(result.text).toContain("Grounded: no");
+    expect(result.text).not.toContain("(document_id:");
+  });
+
   it("get_document: chunks in document order, a page at a time", async () => {
     const first = await callTool("get_document", { id: "handbook", chunk_limit: 2 }, { key: keys.query });
     expect(first.structuredContent.chunks.map((chunk: { seq: number; heading: string }) => [chunk.seq, chunk.heading])).toEqual([

@@ -153,7 +153,9 @@ describe("POST /v1/chat/completions", () => {
       max_completion_tokens: 200,
     });
     expect(parts.status, parts.text).toBe(200);
-    expect(parts.body.sources).toEqual(plain.body.sources);
+    // The same sources in the same order; their scoring differs, as the parts are joined with a line break (another query text).
+    const withoutScoring = (sources: any[]) => sources.map(({ scoring: _scoring, ...source }) => source);
+    expect(withoutScoring(parts.body.sources)).toEqual(withoutScoring(plain.body.sources));
 
     const replayed = await completions({
       model: "edge-rag",
@@ -206,6 +208,18 @@ describe("POST /v1/chat/completions", () => {
     expectOpenAiError(response, 400, "VALIDATION_FAILED", "invalid_request_error");
     expect(response.body.error.param).toBe(param);
     if (message) expect(response.body.error.message).toMatch(message);
+  });
+
+  it("carries grounded: true for an answer, false (and the decline, on the last chunk too) for an off-topic question", async () => {
+    const answered = await completions({ model: "edge-rag", messages: [{ role: "user", content: question }] });
+    expect(answered.body.grounded).toBe(true);
+    const declined = await completions({ model: "edge-rag", messages: [{ role: "user", content: "Who won the football world cup in 2014?" }] });
+    expect(declined.status, declined.text).toBe(200);
+    expect(declined.body.grounded).toBe(false);
+    expect(declined.body.choices[0].message.content).toBe("I couldn't find this in the documents.");
+    const streamed = await completions({ model: "edge-rag", stream: true, messages: [{ role: "user", content: "Who won the football world cup in 2014?" }] });
+    const chunks = streamData(streamed.text).filter((data) => data !== "[DONE]").map((data) => JSON.parse(data));
+    expect(chunks.find((chunk) => chunk.choices[0]?.finish_reason === "stop")).toMatchObject({ grounded: false });
   });
 
   it("answers malformed JSON and a wrong content type in the same shape", async () => {

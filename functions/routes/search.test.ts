@@ -35,6 +35,35 @@ describe("POST /v1/search", () => {
     expect(results.length).toBeLessThanOrEqual(8);
   });
 
+  it("explains each result's place: leg ranks and scores, the fused score (hybrid), null where a leg did not return it", async () => {
+    const query = "What does error code E4 mean on the heat pump?";
+    const keyword = await search({ query, mode: "keyword", top_k: 20 });
+    const vector = await search({ query, mode: "vector", top_k: 20 });
+    const hybrid = await search({ query, top_k: 8 });
+    // Single-leg modes: their own leg's rank is the result's position, the other leg and fusion are null.
+    keyword.results.forEach((result: any, i) => {
+      expect(result.scoring).toEqual({ keyword_rank: i + 1, keyword_score: result.score, vector_rank: null, vector_score: null, fused_score: null, rerank_score: null });
+    });
+    vector.results.forEach((result: any, i) => {
+      expect(result.scoring).toMatchObject({ keyword_rank: null, vector_rank: i + 1, vector_score: result.score, fused_score: null });
+    });
+    // Hybrid: each leg's rank/score as that leg alone ranks it (same 20-deep pools), the fused score is the result's score.
+    const keywordRank = new Map(keyword.results.map((result, i) => [result.chunk_id, { rank: i + 1, score: result.score }]));
+    const vectorRank = new Map(vector.results.map((result, i) => [result.chunk_id, { rank: i + 1, score: result.score }]));
+    expect(hybrid.results.length).toBeGreaterThan(0);
+    for (const result of hybrid.results as any[]) {
+      expect(result.scoring.fused_score).toBe(result.score);
+      expect(result.scoring.rerank_score).toBeNull();
+      const k = keywordRank.get(result.chunk_id);
+      const v = vectorRank.get(result.chunk_id);
+      expect({ rank: result.scoring.keyword_rank, score: result.scoring.keyword_score }).toEqual(k ? { rank: k.rank, score: k.score } : { rank: null, score: null });
+      expect(result.scoring.vector_rank).toBe(v?.rank ?? null);
+      if (v) expect(result.scoring.vector_score).toBeCloseTo(v.score, 6);
+      // A result comes from at least one leg.
+      expect(k ?? v).toBeDefined();
+    }
+  });
+
   it("returns title, text and the document's metadata", async () => {
     const { results } = await search({ query: "evaporator fins maintenance", top_k: 1 });
     expect(results[0]).toMatchObject({ document_id: heatPumpManual.id, title: heatPumpManual.title, metadata: heatPumpManual.metadata });

@@ -14,6 +14,10 @@ export const errorStatus = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A URL the SSRF guard refuses (website sources: private hosts, other ports, credentials, ...). */
+  URL_NOT_ALLOWED: 400,
+  /** An uploaded file of a supported type that cannot be read (a corrupt or encrypted PDF, text that is not UTF-8). */
+  UNPROCESSABLE_FILE: 422,
   RATE_LIMITED: 429,
   BUDGET_EXHAUSTED: 429,
   INGEST_BACKLOG_FULL: 429,

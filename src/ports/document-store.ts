@@ -5,10 +5,24 @@
  * tenant id and scopes its SQL by it.
  */
 
-export type DocumentFormat = "text" | "markdown" | "html";
+/** "pdf" only for uploaded files (JSON `content` is text, markdown or HTML). */
+export type DocumentFormat = "text" | "markdown" | "html" | "pdf";
 export type DocumentStatus = "queued" | "processing" | "ready" | "failed";
 export type MetadataValue = string | number | boolean;
 export type DocumentMetadata = Record<string, MetadataValue>;
+
+/**
+ * An uploaded file kept in the originals store (R2): the document's content
+ * is read from there, not from `content` (which is "").
+ */
+export interface OriginalFile {
+  /** Its key in the originals store. */
+  key: string;
+  format: DocumentFormat;
+  bytes: number;
+  /** The file name as uploaded. */
+  filename: string;
+}
 
 export interface DocumentInput {
   id: string;
@@ -18,6 +32,8 @@ export interface DocumentInput {
   metadata: DocumentMetadata;
   content: string;
   contentHash: string;
+  /** Set for an uploaded file (then `content` is ""). */
+  original?: OriginalFile | null;
 }
 
 export interface DocumentRecord {
@@ -38,12 +54,18 @@ export interface DocumentRecord {
   attempts: number;
   createdAt: string;
   updatedAt: string;
+  /** The uploaded file of the latest version, when it was posted as a file. */
+  original?: OriginalFile | null;
 }
 
 /** What `saveDocuments` did with each document. */
 export type SaveOutcome =
-  /** New document or new content: stored as a new version, to be queued. */
-  | { kind: "stored"; id: string; version: number; incarnation: string }
+  /**
+   * New document or new content: stored as a new version, to be queued.
+   * `replacedOriginal`: the key of the uploaded file the previous version
+   * named, which no row names any more (the caller deletes it).
+   */
+  | { kind: "stored"; id: string; version: number; incarnation: string; replacedOriginal?: string }
   /** Same content as the ready version: nothing to do. */
   | { kind: "unchanged"; id: string; version: number; incarnation: string }
   /** Same content, but not ready (queued, processing, failed): queue the same version again. */
@@ -100,6 +122,9 @@ export interface ChunkInput {
   start: number;
   end: number;
   tokenCount: number;
+  /** PDFs: the 1-based pages the chunk starts and ends on; null or absent otherwise. */
+  page?: number | null;
+  pageEnd?: number | null;
 }
 
 /** A chunk that searches may show: it belongs to its document's active version. */
@@ -112,6 +137,9 @@ export interface VisibleChunk {
   text: string;
   sourceUrl: string | null;
   metadata: DocumentMetadata;
+  /** PDFs: the pages the chunk starts and ends on (1-based); null for formats without pages. */
+  page: number | null;
+  pageEnd: number | null;
 }
 
 export interface KeywordHit extends VisibleChunk {
@@ -132,9 +160,10 @@ export interface DocumentStore {
   /**
    * Removes the document and its chunks (keyword index included) in one step.
    * Its vectors stay accounted for by its vector sets, which are now stale:
-   * `reconcile` purges them.
+   * `reconcile` purges them. Null when there was no such document; else the
+   * key of the uploaded file it named (the caller deletes that object).
    */
-  deleteDocument(tenantId: string, id: string): Promise<boolean>;
+  deleteDocument(tenantId: string, id: string): Promise<{ originalKey: string | null } | null>;
 
   /**
    * Loads a document for processing `version`, or null when it is gone,

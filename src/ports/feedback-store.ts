@@ -30,8 +30,20 @@ export interface FeedbackRecord extends NewFeedback {
   updatedAt: string;
 }
 
+/** Which feedback to list: by rating and creation time (ISO, `from` inclusive, `to` exclusive), oldest first, after a position. */
+export interface FeedbackQuery {
+  rating?: FeedbackRating;
+  from?: string;
+  to?: string;
+  /** Continue after this record (its creation time and id). */
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
 export interface FeedbackStore {
   /** Stores `feedback` under `id`, or updates the feedback with the same message id; returns the stored id. */
   saveFeedback(tenantId: string, id: string, feedback: NewFeedback): Promise<string>;
   getFeedback(tenantId: string, id: string): Promise<FeedbackRecord | null>;
+  /** Up to `limit` records matching `query`, oldest first (creation time, then id). */
+  listFeedback(tenantId: string, query: FeedbackQuery): Promise<FeedbackRecord[]>;
 }

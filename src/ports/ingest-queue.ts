@@ -16,7 +16,13 @@ export type IngestMessage =
   /** Legacy (before vector sets): remove these vectors of a deleted document. Still accepted. */
   | { kind: "purge-vectors"; tenant_id: string; document_id: string; ids: string[] }
   /** Remove everything of a deleted tenant, a slice per message (it re-queues itself until done). */
-  | { kind: "purge-tenant"; tenant_id: string };
+  | { kind: "purge-tenant"; tenant_id: string }
+  /** Delete these uploaded files (originals store) that no row names any more, when deleting them at once failed. */
+  | { kind: "delete-originals"; tenant_id: string; keys: string[] }
+  /** Website sources: find the pages of sync `sync` of a source and queue one `source-page` per page (services/sources/website-sources.ts). */
+  | { kind: "source-discover"; tenant_id: string; source_id: string; sync: number }
+  /** Website sources: fetch one page of sync `sync` and submit it as a document. */
+  | { kind: "source-page"; tenant_id: string; source_id: string; url: string; sync: number };
 
 export interface IngestQueue {
   /** Sends messages, all delivered no sooner than `delaySeconds` from now when given. */

@@ -11,6 +11,15 @@
  * `notice` event; retrieval degradations (see search-service.ts) are listed in
  * `done` as `degraded`.
  *
+ * Declining: when retrieval clearly cannot support an answer (the grounding
+ * gate, core/answer/grounding-gate.ts), no generator is called and the answer
+ * is `declineMessage`; when a generator declines on its own (it writes the
+ * marker of core/answer/decline.ts), the marker is removed and an answer that
+ * was only the marker becomes `declineMessage`. Either way `done` says
+ * `grounded: false` and the answer cites nothing; the `sources` event still
+ * lists what retrieval found. The first few characters of a generated answer
+ * are held back until it is clear they are not the marker.
+ *
  * Observability: given the request's spans, query rewriting runs in a
  * `rewrite` span, each search's stages in theirs (embed, vector, keyword,
  * fuse, rerank), and generation in a `generate` span (attributes: time to the
@@ -20,6 +29,8 @@
 import { planAnswerPrompt, type ChatTurn } from "../core/answer/prompt.js";
 import type { NumberedSource } from "../core/answer/sources.js";
 import { createCitationFilter } from "../core/answer/citation-filter.js";
+import { createDeclineFilter, declineMarker, declineMessage } from "../core/answer/decline.js";
+import { defaultGroundingGateSettings, groundingGate, type GroundingGateSettings } from "../core/answer/grounding-gate.js";
 import type { GenerationEvent, GenerationUsage, Generator } from "../ports/generator.js";
 import { reciprocalRankFusion } from "../core/search/reciprocal-rank-fusion.js";
 import { errorLabel, type SpanRecorder } from "../core/observability/span-recorder.js";
@@ -71,7 +82,17 @@ export type ChatEvent =
   | { event: "sources"; data: { sources: NumberedSource[] } }
   | { event: "notice"; data: ChatNotice }
   | { event: "delta"; data: { text: string } }
-  | { event: "done"; data: { timings: ChatTimings; usage?: GenerationUsage; retrieval_queries: string[]; degraded?: ChatDegradation[] } };
+  | {
+      event: "done";
+      data: {
+        timings: ChatTimings;
+        usage?: GenerationUsage;
+        retrieval_queries: string[];
+        degraded?: ChatDegradation[];
+        /** False when the answer declines (see "Declining" in the file comment); true when it answers from the sources. */
+        grounded: boolean;
+      };
+    };
 
 export class ChatService {
   constructor(
@@ -84,6 +105,8 @@ export class ChatService {
       log?: Logger;
       /** Queries by mode (default: recorded nowhere). */
       metrics?: Metrics;
+      /** The retrieval-confidence gate (core/answer/grounding-gate.ts); default: its default thresholds. */
+      grounding?: GroundingGateSettings;
     },
   ) {}
 
@@ -115,6 +138,8 @@ export class ChatService {
       text: result.text,
       ...(result.heading ? { heading: result.heading } : {}),
       ...(result.source_url ? { source_url: result.source_url } : {}),
+      ...(result.page === undefined ? {} : { page: result.page, page_end: result.page_end ?? result.page }),
+      scoring: result.scoring,
     }));
     // The sources sent are exactly those that fit in the prompt, so every
     // citation the client can see points at text the generator saw.
@@ -123,7 +148,23 @@ export class ChatService {
     const retrievalMs = elapsedMs(started);
     yield { event: "sources", data: { sources } };
 
+    // A follow-up is judged by its standalone rewrite (which holds the question's words and the conversation's).
+    const gate = groundingGate(rewrite.query ?? question, sources, this.deps.grounding ?? defaultGroundingGateSettings, {
+      vectorLegRan: request.mode !== "keyword" && !degraded.includes("vector"),
+    });
+    if (!gate.supported) {
+      this.deps.log?.info("chat.declined", { tenant_id: request.tenantId, reason: "gate", ...gate.features });
+      const firstToken = elapsedMs(started);
+      yield { event: "delta", data: { text: declineMessage } };
+      const timings: ChatTimings = { ...searchTimings, rewrite_ms: rewriteMs, retrieval_ms: retrievalMs, first_token_ms: firstToken, generation_ms: 0, total_ms: elapsedMs(started) };
+      yield { event: "done", data: { timings, retrieval_queries: queries, ...(degraded.length > 0 ? { degraded } : {}), grounded: false } };
+      return;
+    }
+
     const citations = createCitationFilter(new Set(sources.map((source) => source.n)));
+    const decline = createDeclineFilter();
+    // Held back until it cannot be a bare decline marker (see the file comment).
+    let pending: string | null = "";
     const generationStarted = performance.now();
     let firstTokenMs: number | null = null;
     let usage: GenerationUsage | undefined;
@@ -164,7 +205,13 @@ export class ChatService {
         }
         answered = true;
         characters += event.text.length;
-        const text = citations.push(event.text);
+        let text = citations.push(decline.push(event.text));
+        if (pending !== null) {
+          pending += text;
+          if (pending.trim().length <= declineMarker.length + 4) continue;
+          text = pending;
+          pending = null;
+        }
         if (text === "") continue;
         firstTokenMs ??= elapsedMs(started);
         yield { event: "delta", data: { text } };
@@ -178,7 +225,13 @@ export class ChatService {
       await stream.return?.();
       await request.onGenerated?.({ ...(usage ? { usage } : {}), characters });
     }
-    const tail = citations.flush();
+    let tail = citations.push(decline.flush()) + citations.flush();
+    if (pending !== null) {
+      tail = pending + tail;
+      // Only the marker (and stray punctuation) was written: the answer declines.
+      if (decline.declined && !/[\p{L}\p{N}]/u.test(tail)) tail = declineMessage;
+    }
+    if (decline.declined) this.deps.log?.info("chat.declined", { tenant_id: request.tenantId, reason: "generator" });
     if (tail !== "") {
       firstTokenMs ??= elapsedMs(started);
       yield { event: "delta", data: { text: tail } };
@@ -191,7 +244,7 @@ export class ChatService {
       generation_ms: elapsedMs(generationStarted),
       total_ms: elapsedMs(started),
     };
-    yield { event: "done", data: { timings, ...(usage ? { usage } : {}), retrieval_queries: queries, ...(degraded.length > 0 ? { degraded } : {}) } };
+    yield { event: "done", data: { timings, ...(usage ? { usage } : {}), retrieval_queries: queries, ...(degraded.length > 0 ? { degraded } : {}), grounded: !decline.declined } };
   }
 
   /**
@@ -235,6 +288,7 @@ export class ChatService {
     usage?: GenerationUsage;
     degraded?: ChatDegradation[];
     notices?: ChatNotice[];
+    grounded: boolean;
   }> {
     let answer = "";
     let sources: NumberedSource[] = [];
@@ -254,6 +308,7 @@ export class ChatService {
       ...(done?.usage ? { usage: done.usage } : {}),
       ...(done?.degraded ? { degraded: done.degraded } : {}),
       ...(notices.length > 0 ? { notices } : {}),
+      grounded: done!.grounded,
     };
   }
 }

@@ -28,6 +28,8 @@
  * milliseconds (for Server-Timing). Each search records one `query` metric
  * (tenant, mode, degraded) unless the caller counts queries itself (chat).
  */
+import { legPositions, resultScoring, type ResultScoring } from "../core/search/result-scoring.js";
+import type { KeywordExpansionOptions } from "../core/search/keyword-expansion.js";
 import { fuseLegs } from "../core/search/hybrid-fusion.js";
 import { applyRerank, planRerank } from "../core/search/rerank.js";
 import { AppError } from "../core/errors.js";
@@ -66,6 +68,11 @@ export interface SearchResult {
   score: number;
   source_url: string | null;
   metadata: DocumentMetadata;
+  /** PDFs: the page the passage starts on and the page it ends on (1-based); absent for other formats. */
+  page?: number;
+  page_end?: number;
+  /** Each leg's rank and score, the fused and the rerank score (null where a leg did not return it). */
+  scoring: ResultScoring;
 }
 
 export interface SearchTimings {
@@ -99,6 +106,8 @@ export class SearchService {
       reranker?: Reranker;
       log?: Logger;
       columnWeights?: ColumnWeights;
+      /** Pseudo-relevance feedback for the keyword leg (KEYWORD_EXPANSION=rm3); off when absent. */
+      keywordExpansion?: KeywordExpansionOptions;
       /** Largest top_k a search may ask for (SEARCH_MAX_TOP_K). */
       maxTopK?: number;
       /** How long the vector index may take to answer before the leg counts as unavailable. */
@@ -148,14 +157,21 @@ export class SearchService {
     timings.hydrate_ms = elapsedMs(hydrateStarted);
 
     const fuseStarted = performance.now();
+    const chunkIdOf = (chunk: VisibleChunk) => chunk.chunkId;
+    const scoringParts: Parameters<typeof resultScoring>[1] = {
+      keyword: legPositions(keyword.map((hit) => ({ item: hit.chunk, score: hit.score })), chunkIdOf),
+      vector: legPositions(vector.map((hit) => ({ item: hit.chunk, score: hit.score })), chunkIdOf),
+    };
     let ranked = await stage(request, "fuse", (): ScoredChunk[] => {
       if (request.mode !== "hybrid") return request.mode === "keyword" ? keyword : vector;
-      return fuseLegs(
+      const fused = fuseLegs(
         keyword.map((hit) => ({ item: hit.chunk, score: hit.score })),
         vector.map((hit) => ({ item: hit.chunk, score: hit.score })),
-        (chunk) => chunk.chunkId,
+        chunkIdOf,
         settings.fusion,
-      ).map((fused) => ({ chunk: fused.item, score: fused.score }));
+      ).map((entry) => ({ chunk: entry.item, score: entry.score }));
+      scoringParts.fused = new Map(fused.map((entry) => [entry.chunk.chunkId, entry.score]));
+      return fused;
     });
     timings.fuse_ms = elapsedMs(fuseStarted);
 
@@ -170,7 +186,9 @@ export class SearchService {
           return reranker.rerank(request.query, passages, { signal: request.signal });
         });
         // Reranked items carry the cross-encoder's score; the rest keep theirs.
-        ranked = applyRerank(plan, scores).map(({ item, score }) => ({ chunk: item.chunk, score: score ?? item.score }));
+        const reranked = applyRerank(plan, scores);
+        scoringParts.rerank = new Map(reranked.flatMap(({ item, score }) => (score === null || score === undefined ? [] : [[item.chunk.chunkId, score] as const])));
+        ranked = reranked.map(({ item, score }) => ({ chunk: item.chunk, score: score ?? item.score }));
       } catch (error) {
         if (request.signal?.aborted || !providerUnavailable(error)) throw error;
         degraded.push("rerank");
@@ -179,14 +197,14 @@ export class SearchService {
       timings.rerank_ms = elapsedMs(rerankStarted);
     }
 
-    const results = ranked.slice(0, request.topK).map(({ chunk, score }) => toResult(chunk, score));
+    const results = ranked.slice(0, request.topK).map(({ chunk, score }) => toResult(chunk, score, resultScoring(chunk.chunkId, scoringParts)));
     timings.total_ms = elapsedMs(started);
     if (request.countQuery !== false) (this.deps.metrics ?? noopMetrics).record({ kind: "query", tenant: request.tenantId, mode: request.mode, degraded: degraded.length > 0 });
     return { results, timings, ...(degraded.length > 0 ? { degraded } : {}) };
   }
 }
 
-function toResult(chunk: VisibleChunk, score: number): SearchResult {
+function toResult(chunk: VisibleChunk, score: number, scoring: ResultScoring): SearchResult {
   return {
     chunk_id: chunk.chunkId,
     document_id: chunk.documentId,
@@ -196,5 +214,7 @@ function toResult(chunk: VisibleChunk, score: number): SearchResult {
     score,
     source_url: chunk.sourceUrl,
     metadata: chunk.metadata,
+    ...(chunk.page === null ? {} : { page: chunk.page, page_end: chunk.pageEnd ?? chunk.page }),
+    scoring,
   };
 }

@@ -21,6 +21,7 @@ import type { SearchService } from "./search-service.js";
 import type { StatsService } from "./stats-service.js";
 import type { TenantService } from "./tenant-service.js";
 import type { UsageLimits } from "./usage-limits.js";
+import type { WebsiteSources } from "./sources/website-sources.js";
 
 export interface Services {
   health: HealthService;
@@ -39,6 +40,8 @@ export interface Services {
   consistency: ConsistencyService;
   demo: DemoService;
   stats: StatsService;
+  /** Website sources (POST /v1/sources) and their queue messages. */
+  sources: WebsiteSources;
   log: Logger;
   /** Operational metrics (Analytics Engine in production, in-memory locally); `record` never throws. */
   metrics: Metrics;

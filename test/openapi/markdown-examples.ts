@@ -2,8 +2,9 @@
  * Reads the HTTP examples out of Markdown documentation, so a test can check
  * them against the OpenAPI document:
  * - `curlExamples`: `curl` commands in fenced shell blocks (method, path,
- *   query, JSON body from `-d '…'`, and the JSON answer shown in a comment
- *   line below, when there is one);
+ *   query, JSON body from `-d '…'` or form fields from `-F name=value` /
+ *   `-F name=@file`, and the JSON answer shown in a comment line below, when
+ *   there is one);
  * - `inlineExamples`: inline code such as `PUT /v1/index/settings {"rerank": …}`;
  * - `routeMentions`: every inline `METHOD /path` (tables, prose).
  *
@@ -21,6 +22,8 @@ export interface HttpExample {
   query: Record<string, string>;
   /** The parsed JSON body, if the example sends one. */
   body?: unknown;
+  /** Multipart form fields (`-F`), if the example sends them: a file as `@path`. */
+  form?: Record<string, string>;
   /** Complete JSON answers shown in `# {...}` comment lines right after the command. */
   answers: unknown[];
 }
@@ -165,8 +168,17 @@ function parseCurl(words: string[]): Omit<HttpExample, "source" | "answers"> | {
   let method: string | undefined;
   let data: string | undefined;
   let url: string | undefined;
+  let form: Record<string, string> | undefined;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
+    if (word === "-F" || word === "--form") {
+      const field = words[++i] ?? "";
+      const equals = field.indexOf("=");
+      if (equals <= 0) return { reason: `form field without a name: ${field}` };
+      const value = field.slice(equals + 1);
+      (form ??= {})[field.slice(0, equals)] = value.startsWith("@") ? value.replace(/;type=.*$/, "") : value;
+      continue;
+    }
     if (word === "-X" || word === "--request") method = words[++i];
     else if (/^-X[A-Z]+$/.test(word)) method = word.slice(2);
     else if (dataOptions.has(word)) data = words[++i];
@@ -175,6 +187,7 @@ function parseCurl(words: string[]): Omit<HttpExample, "source" | "answers"> | {
     else url ??= word;
   }
   if (url === undefined) return { reason: "no URL" };
+  if (form && data !== undefined) return { reason: "both -d and -F" };
   const path = /^(?:\$\{?API\}?|https?:\/\/[^/]+)(\/.*)?$/.exec(url)?.[1];
   if (path === undefined) return { reason: `URL not recognised: ${url}` };
   let body: unknown;
@@ -184,7 +197,12 @@ function parseCurl(words: string[]): Omit<HttpExample, "source" | "answers"> | {
     if (parsed === undefined) return { reason: `body is not JSON: ${data.slice(0, 80)}` };
     body = parsed.value;
   }
-  return { method: (method ?? (data === undefined ? "GET" : "POST")).toUpperCase(), ...splitQuery(path), ...(data === undefined ? {} : { body }) };
+  return {
+    method: (method ?? (data === undefined && !form ? "GET" : "POST")).toUpperCase(),
+    ...splitQuery(path),
+    ...(data === undefined ? {} : { body }),
+    ...(form ? { form } : {}),
+  };
 }
 
 /** `# {...}` lines right after a command that parse as JSON on their own (abbreviated ones with `…` do not). */

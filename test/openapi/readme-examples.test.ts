@@ -10,6 +10,7 @@
  */
 import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import readme from "../../README.md?raw";
 import type { ApiOperation } from "../../functions/openapi/api-operation.js";
 import { apiDocumentOptions, apiOperations } from "../../functions/openapi/api-operations.js";
@@ -41,7 +42,8 @@ function checkExample(example: HttpExample, operations: readonly ApiOperation[],
     }
   }
   if (example.body !== undefined && !operation.body) problems.push(`${label}: sends a body the operation does not take`);
-  if (example.body === undefined && operation.body) problems.push(`${label}: sends no body; the operation needs one`);
+  if (example.body === undefined && !example.form && (operation.body || operation.form)) problems.push(`${label}: sends no body; the operation needs one`);
+  if (example.form) problems.push(...checkForm(label, example.form, operation));
   if (example.body !== undefined && operation.body) {
     const result = operation.body.schema.safeParse(example.body);
     if (!result.success) problems.push(`${label}: body (route's zod schema): ${result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
@@ -57,6 +59,23 @@ function checkExample(example: HttpExample, operations: readonly ApiOperation[],
       return result.success && JSON.stringify(result.data) === JSON.stringify(answer);
     });
     if (!fits) problems.push(`${label}: the answer shown (${JSON.stringify(answer).slice(0, 120)}) does not match the documented answer`);
+  }
+  return problems;
+}
+
+/** Form fields (`-F`) against the operation's multipart schema: known names, required ones present, files where files go, text that fits. */
+function checkForm(label: string, form: Record<string, string>, operation: ApiOperation): string[] {
+  if (!operation.form) return [`${label}: sends a form (-F) the operation does not take`];
+  const schema = operation.form.schema as z.ZodObject;
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(form)) {
+    const field = schema.shape[name] as z.ZodType | undefined;
+    if (!field) problems.push(`${label}: form field "${name}" is not in the document`);
+    else if (value.startsWith("@") !== ((field instanceof z.ZodOptional ? field.unwrap() : field) instanceof z.ZodFile)) problems.push(`${label}: form field "${name}": ${value.startsWith("@") ? "a file where text goes" : "text where a file goes"}`);
+    else if (!value.startsWith("@") && !field.safeParse(value).success) problems.push(`${label}: form field "${name}" does not fit its schema`);
+  }
+  for (const [name, field] of Object.entries(schema.shape)) {
+    if (!(field as z.ZodType).safeParse(undefined).success && !(name in form)) problems.push(`${label}: form field "${name}" is required`);
   }
   return problems;
 }
@@ -136,6 +155,14 @@ describe("the checks fail when an example drifts", () => {
   it("an answer with a field the API does not send", () => {
     const problems = check(fence(`curl -s -X DELETE $API/v1/documents/refunds\n# {"id":"refunds","status":"deleted","deleted_at":"now"}`));
     expect(problems.join()).toMatch(/does not match the documented answer/);
+  });
+
+  it("a form field the upload does not take, or text where the file goes", () => {
+    const problems = check(fence(`curl -s $API/v1/documents -H "Authorization: Bearer $KEY" -F file=notes -F format=markdown`));
+    expect(problems.join("\n")).toMatch(/"file": text where a file goes/);
+    expect(problems.join("\n")).toMatch(/"format" is not in the document/);
+    expect(check(fence(`curl -s $API/v1/documents -H "Authorization: Bearer $KEY" -F title=x`)).join()).toMatch(/"file" is required/);
+    expect(check(fence(`curl -s $API/v1/search -H "Authorization: Bearer $KEY" -F file=@a.pdf`)).join()).toMatch(/does not take/);
   });
 
   it("a missing body", () => {

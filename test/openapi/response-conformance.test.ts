@@ -12,6 +12,8 @@ import { apiDocumentOptions, apiOperations } from "../../functions/openapi/api-o
 import { buildOpenApiDocument } from "../../functions/openapi/build-document.js";
 import { errorResponseSchema } from "../../functions/response-schemas.js";
 import { waitForDocument } from "../helpers.js";
+import { minimalPdf } from "../fixtures/minimal-pdf.js";
+import { formBody, uploadForm } from "../fixtures/uploads.js";
 import { call, type CallOptions, type RawResponse } from "../security/tenant-fixtures.js";
 import { matchOperation } from "./document-paths.js";
 
@@ -34,7 +36,7 @@ async function exchange(method: string, path: string, options: CallOptions = {})
   if (response.status >= 400 && !declared) {
     expect(contentType, label).toMatch(/^application\/json/);
     conform(operation.errorBody?.schema ?? errorResponseSchema, response.body, label);
-  } else if (response.status === 204 || (declared && !declared.json && !declared.eventStream && !declared.html)) {
+  } else if (response.status === 204 || (declared && !declared.json && !declared.eventStream && !declared.html && !declared.text)) {
     expect(response.text, `${label}: a body the document does not declare`).toBe("");
   } else if (contentType.startsWith("text/event-stream")) {
     expect(declared?.eventStream, `${label}: a stream the document does not declare`).toBeDefined();
@@ -47,6 +49,8 @@ async function exchange(method: string, path: string, options: CallOptions = {})
     }
   } else if (contentType.startsWith("text/html")) {
     expect(declared?.html, `${label}: HTML the document does not declare`).toBe(true);
+  } else if (!contentType.startsWith("application/json")) {
+    expect(Object.keys(declared?.text ?? {}), `${label}: a body the document does not declare`).toContain(contentType.split(";")[0]!.trim());
   } else {
     expect(contentType, label).toMatch(/^application\/json/);
     expect(declared?.json, `${label}: JSON the document does not declare`).toBeDefined();
@@ -122,6 +126,28 @@ describe("answers match the OpenAPI document", () => {
     expect((await exchange("POST", "/v1/documents/retry-failed")).status).toBe(202);
   });
 
+  it("file uploads (multipart/form-data)", async () => {
+    const send = async (form: FormData) => {
+      const { bytes, contentType } = await formBody(form);
+      return exchange("POST", "/v1/documents", { body: bytes, headers: { "content-type": contentType } });
+    };
+    const pdf = minimalPdf({ title: "Signals", pages: [["Flags by day."], ["Lights by night: a red light marks port."]] });
+    const accepted = await send(uploadForm({ name: "signals.pdf", type: "application/pdf", content: pdf }, { id: "conformance-pdf", metadata: '{"topic": "sea"}' }));
+    expect(accepted.status).toBe(202);
+    expect((await waitForDocument("conformance-pdf")).status).toBe("ready");
+    expect((await exchange("GET", "/v1/documents/conformance-pdf")).body).toMatchObject({ format: "pdf", original: { filename: "signals.pdf", bytes: pdf.length } });
+    const search = await exchange("POST", "/v1/search", json({ query: "red light port", filter: { document_id: "conformance-pdf" } }));
+    // Two short pages make one chunk that runs over the page break.
+    expect(search.body.results[0]).toMatchObject({ page: 1, page_end: 2 });
+    const answer = await exchange("POST", "/v1/chat", json({ messages: [{ role: "user", content: "What marks port at night?" }], filter: { document_id: "conformance-pdf" }, stream: false }));
+    expect(answer.body.sources[0]).toMatchObject({ page: 1, page_end: 2 });
+    await exchange("POST", "/v1/chat", json({ messages: [{ role: "user", content: "What marks port at night?" }], filter: { document_id: "conformance-pdf" } }));
+    expect((await send(uploadForm({ name: "signals.pdf", content: pdf }, { id: "conformance-pdf", metadata: '{"topic": "sea"}' }))).status).toBe(200);
+    expect((await send(uploadForm({ name: "slides.pptx", content: "PK" }))).status).toBe(415);
+    expect((await send(uploadForm({ name: "broken.pdf", content: "%PDF-1.7\nbroken" }))).status).toBe(422);
+    expect((await send(uploadForm({ name: "a.md", content: "# A" }, { format: "markdown" }))).status).toBe(400);
+  });
+
   it("search and chat", async () => {
     const search = await exchange("POST", "/v1/search", json({ query: "how often does the fog horn sound?", top_k: 3 }));
     expect(search.body.results.length).toBeGreaterThan(0);
@@ -131,6 +157,10 @@ describe("answers match the OpenAPI document", () => {
     expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const feedback = await exchange("POST", "/v1/feedback", json({ rating: "up", question: "When?", answer: "Every evening [1].", sources: [{ n: 1, document_id: "conformance-a", chunk_id: "x:1:0" }] }));
     expect(feedback.status).toBe(201);
+    expect((await exchange("GET", "/v1/feedback?rating=up&limit=1")).body.feedback.length).toBe(1);
+    expect((await exchange("GET", "/v1/feedback?format=csv")).headers.get("content-type")).toMatch(/^text\/csv/);
+    expect((await exchange("GET", "/v1/feedback?format=jsonl")).status).toBe(200);
+    expect((await exchange("GET", "/v1/feedback?from=soon")).status).toBe(400);
   });
 
   it("index", async () => {
@@ -179,6 +209,18 @@ describe("answers match the OpenAPI document", () => {
     expect(initialize.body.result).toBeDefined();
     expect((await exchange("POST", "/mcp", { headers, body: { jsonrpc: "2.0", id: 2, method: "tools/list" } })).body.result.tools.length).toBeGreaterThan(0);
     expect((await exchange("POST", "/mcp", { headers, body: { jsonrpc: "2.0", method: "notifications/initialized" } })).status).toBe(202);
+  });
+
+  it("website sources", async () => {
+    const created = await exchange("POST", "/v1/sources", json({ type: "website", url: "https://docs.example.invalid/", include: ["/guide/"], schedule: "daily" }));
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    expect((await exchange("GET", "/v1/sources")).body.sources.map((source: { id: string }) => source.id)).toContain(id);
+    expect((await exchange("GET", `/v1/sources/${id}`)).body.url).toBe("https://docs.example.invalid/");
+    // 202, or 409 while the first sync is still discovering.
+    expect([202, 409]).toContain((await exchange("POST", `/v1/sources/${id}/sync`)).status);
+    expect((await exchange("POST", "/v1/sources", json({ type: "website", url: "http://169.254.169.254/" }))).body.error.code).toBe("URL_NOT_ALLOWED");
+    expect((await exchange("DELETE", `/v1/sources/${id}`)).body).toMatchObject({ id, status: "deleted" });
   });
 
   it("errors", async () => {

@@ -144,7 +144,7 @@ describe("declared access is what the worker enforces", () => {
 
 /** The operation's path with ids that pass its parameter schemas but name nothing that exists. */
 function concretePath(operation: ApiOperation): string {
-  const candidates = ["t_0000000000000000", "key_0000000000000000", "no-such-document"];
+  const candidates = ["t_0000000000000000", "key_0000000000000000", "src_0000000000000000", "no-such-document"];
   return operation.path.replace(/\{([^}]+)\}/g, (_whole, name: string) => {
     const schema = operation.pathParams![name]!;
     const value = candidates.find((candidate) => schema.safeParse(candidate).success);

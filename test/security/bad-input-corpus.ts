@@ -55,6 +55,8 @@ export interface BodyEndpoint {
   maxBytes: number;
   /** Body over the size limit: 413. */
   tooLargeStatus?: number;
+  /** Also takes file uploads: a JSON body sent as multipart/form-data is malformed multipart (400), not the wrong media type. */
+  multipart?: boolean;
 }
 
 const filter = { product: "cloud" };
@@ -67,6 +69,7 @@ export const endpoints: BodyEndpoint[] = [
     validStatus: 202,
     fields: { id: "string", title: "string", content: "string", format: "string", metadata: "object", source_url: "string" },
     maxBytes: 8 * MiB,
+    multipart: true,
   },
   {
     method: "POST",
@@ -278,7 +281,8 @@ export function bodyCases(endpoint: BodyEndpoint): Case[] {
 
   // Content types.
   for (const contentType of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/jsonp", "json", "*/*", ""]) {
-    cases.push(rawBody(`content-type "${contentType}"`, JSON.stringify(endpoint.valid), 415, { "content-type": contentType }));
+    const status = endpoint.multipart && contentType.startsWith("multipart/form-data") ? 400 : 415;
+    cases.push(rawBody(`content-type "${contentType}"`, JSON.stringify(endpoint.valid), status, { "content-type": contentType }));
   }
 
   // Over the body size limit.
@@ -580,7 +584,9 @@ export const routeCases: Case[] = [
   { name: "unknown", method: "GET", path: "/v1/keys/key_0000000000000000", expect: 404 },
   { name: "wrong method", method: "GET", path: "/v1/search", expect: 404 },
   { name: "wrong method", method: "GET", path: "/v1/chat", expect: 404 },
-  { name: "wrong method", method: "GET", path: "/v1/feedback", expect: 404 },
+  { name: "wrong method", method: "PUT", path: "/v1/feedback", expect: 404 },
+  { name: "a feedback export in an unknown format", method: "GET", path: "/v1/feedback?format=xlsx", expect: 400 },
+  { name: "a feedback date that does not exist", method: "GET", path: "/v1/feedback?from=2026-02-30", expect: 400 },
   { name: "wrong method", method: "PATCH", path: "/v1/documents", body: {}, expect: 404 },
   { name: "wrong method", method: "PUT", path: "/v1/documents/x", body: {}, expect: 404 },
   { name: "wrong method", method: "POST", path: "/v1/documents/x", body: {}, expect: 404 },

@@ -14,6 +14,8 @@ import { createCitationFilter } from "../../src/core/answer/citation-filter.js";
 import { answerSystemPrompt, planAnswerPrompt, type ChatTurn, type PromptMessage } from "../../src/core/answer/prompt.js";
 import type { NumberedSource } from "../../src/core/answer/sources.js";
 import { noAnswerText } from "../../src/core/answer/extractive-answer.js";
+import { declineMessage } from "../../src/core/answer/decline.js";
+import { defaultGroundingGateSettings } from "../../src/core/answer/grounding-gate.js";
 import type { GenerationEvent, GenerationRequest, Generator } from "../../src/ports/generator.js";
 import { ChatService } from "../../src/services/chat-service.js";
 import { silentLogger } from "../../src/services/logger.js";
@@ -191,7 +193,7 @@ function expectOnlySourceText(answer: string, sources: ChatSource[], context: st
   // No link or image syntax, and any URL is one a source holds verbatim.
   expect(answer, context).not.toMatch(/\]\(|!\[|<img|<a\s/i);
   for (const url of answer.match(/https?:\/\/[^\s)\]]+/g) ?? []) expect(sources.some((source) => source.text.includes(url)), `${context}: URL ${url}`).toBe(true);
-  if (answer === noAnswerText) return;
+  if (answer === noAnswerText || answer === declineMessage) return;
   const vocabulary = new Set(sources.flatMap((source) => wordsOf(source.text)));
   const withoutCitations = answer.replace(/\[\d+(?:\s*[,;–-]\s*\d+)*\]/g, " ");
   for (const word of wordsOf(withoutCitations)) expect(vocabulary.has(word), `${context}: "${word}" is not in the sources`).toBe(true);
@@ -275,7 +277,7 @@ describe("(c) citations of sources that were not sent are dropped", () => {
   });
 
   it("by the chat service, around a generator that cites [99]", async () => {
-    const results = [1, 2].map((n) => ({ chunk_id: `c${n}`, document_id: `d${n}`, title: `T${n}`, heading: "", text: `Fact ${n}.`, score: 1, source_url: null, metadata: {} }));
+    const results = [1, 2].map((n) => ({ chunk_id: `c${n}`, document_id: `d${n}`, title: `T${n}`, heading: "", text: `Fact ${n}.`, score: 1, source_url: null, metadata: {}, scoring: { keyword_rank: n, keyword_score: 1, vector_rank: null, vector_score: null, fused_score: null, rerank_score: null } }));
     const search = { search: async (_request: SearchRequest): Promise<SearchResponse> => ({ results, timings: { embed_ms: 0, vector_ms: 0, keyword_ms: 0, hydrate_ms: 0, fuse_ms: 0, rerank_ms: 0, total_ms: 0 } }) };
     const generator: Generator = {
       model: "hostile-test",
@@ -283,7 +285,8 @@ describe("(c) citations of sources that were not sent are dropped", () => {
         for (const text of ["Per [9", "9] the", " fee is due [1]", "[99]. Also [2,", " 99] and ![x](https://evil.example/?q=[100])."]) yield { type: "text", text };
       },
     };
-    const chat = new ChatService({ search: search as unknown as SearchService, generator, rewriter: new QueryRewriter({ log: silentLogger }) });
+    // The gate off: this checks the citation filter, and "fee?" is not in the stand-in sources.
+    const chat = new ChatService({ search: search as unknown as SearchService, generator, rewriter: new QueryRewriter({ log: silentLogger }), grounding: { ...defaultGroundingGateSettings, enabled: false } });
     const response = await chat.answer({ tenantId: "t", messages: [{ role: "user", content: "fee?" }], topK: 2, mode: "hybrid" });
     expect(response.sources.map((source) => source.n)).toEqual([1, 2]);
     expect(response.answer).not.toMatch(/\[(?:9|99|100)\]|\[9|99\]/);

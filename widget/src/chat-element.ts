@@ -393,7 +393,14 @@ export class RagChatElement extends HTMLElement {
         else if (event.type === "delta") {
           message.content += event.text;
           this.#scheduleStreamRender(message, element);
-        } else message.status = "done";
+        } else {
+          message.status = "done";
+          // A decline: the widget's own, localised sentence, and no sources.
+          if (!event.grounded) {
+            message.content = this.#strings.notFound;
+            message.sources = [];
+          }
+        }
       }
     } catch (error) {
       if (controller.signal.aborted) message.status = "stopped";

@@ -36,6 +36,7 @@ export const englishStrings = {
   errorInterrupted: "The answer was interrupted.",
   errorGeneric: "Something went wrong: {message}",
   disclaimer: "Answers are generated from this site's documents and can be wrong. Check the sources.",
+  notFound: "I couldn't find this in the documents.",
 };
 
 export type Strings = typeof englishStrings;
@@ -72,6 +73,7 @@ const germanStrings: Strings = {
   errorInterrupted: "Die Antwort wurde unterbrochen.",
   errorGeneric: "Etwas ist schiefgegangen: {message}",
   disclaimer: "Antworten werden aus den Dokumenten dieser Website erzeugt und können falsch sein. Prüfen Sie die Quellen.",
+  notFound: "Das konnte ich in den Dokumenten nicht finden.",
 };
 
 const builtIn: Record<string, Strings> = { en: englishStrings, de: germanStrings };

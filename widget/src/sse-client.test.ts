@@ -65,8 +65,14 @@ describe("streamChat", () => {
       { type: "sources", sources },
       { type: "delta", text: "Within " },
       { type: "delta", text: "30 days — «ok» [1]." },
-      { type: "done" },
+      { type: "done", grounded: true },
     ]);
+  });
+
+  it("reports a decline: grounded false in done", async () => {
+    const declined = `event: sources\ndata: {"sources":[]}\n\nevent: delta\ndata: {"text":"I couldn't find this in the documents."}\n\nevent: done\ndata: {"grounded":false}\n\n`;
+    const fetch = fakeFetch(() => sseResponse(chunkedBody([declined])));
+    expect((await collect(streamChat({ ...request, fetch }))).at(-1)).toEqual({ type: "done", grounded: false });
   });
 
   it("handles CRLF line ends split across chunks", async () => {

@@ -22,7 +22,8 @@ export interface ChatTurn {
   content: string;
 }
 
-export type ChatStreamEvent = { type: "sources"; sources: ChatSource[] } | { type: "delta"; text: string } | { type: "done" };
+/** `grounded` is false when the API declined (the documents do not answer the question). */
+export type ChatStreamEvent = { type: "sources"; sources: ChatSource[] } | { type: "delta"; text: string } | { type: "done"; grounded: boolean };
 
 /**
  * Why an answer failed. `code` is the API's error code (`RATE_LIMITED`,
@@ -101,7 +102,7 @@ export async function* streamChat(request: ChatStreamRequest): AsyncGenerator<Ch
         break;
       }
       case "done":
-        yield { type: "done" };
+        yield { type: "done", grounded: (parseData(message.data) as { grounded?: unknown } | undefined)?.grounded !== false };
         return; // leaving the loop cancels the rest of the body
       case "error": {
         const data = parseData(message.data) as { code?: unknown; message?: unknown };

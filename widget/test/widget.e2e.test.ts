@@ -367,6 +367,23 @@ describe("chat widget in Chromium against the local server", () => {
     }
   });
 
+  it("shows its own localised sentence, and no sources, when the API declines (grounded: false)", async () => {
+    const fresh = await context.newPage();
+    try {
+      await fresh.goto(new URL("/demo", server.url).href);
+      await fresh.waitForFunction(() => window.RagChat?.element !== null);
+      await fresh.evaluate(() => window.RagChat!.element!.setAttribute("data-lang", "de"));
+      await fresh.evaluate(() => window.RagChat!.ask("Who won the football world cup in 2014?"));
+      const done = fresh.locator('[data-testid="rag-chat-message"][data-role="assistant"][data-status="done"]');
+      await done.waitFor({ timeout: 60_000 });
+      expect(await done.textContent()).toContain("Das konnte ich in den Dokumenten nicht finden.");
+      expect(await done.textContent()).not.toContain("couldn't find");
+      expect(await done.locator('[part="sources"]').count()).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("has a JS API and events: open, ask, message, close, reset", async () => {
     const fresh = await context.newPage();
     try {

@@ -3,7 +3,8 @@
  * Same service (ChatService: retrieval, prompt, generator, citation filter,
  * extractive fallback), same scope (query), same rate limits and daily token
  * budget. The result: the answer, whose `[n]` cite the numbered sources that
- * follow it, and the REST answer as `structuredContent`.
+ * follow it, and the REST answer as `structuredContent` (with `grounded`;
+ * a decline lists no sources in the text).
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
@@ -29,7 +30,7 @@ export function registerAskTool(server: McpServer, context: ToolContext): void {
     {
       title: "Ask the documents",
       description:
-        "Answers a question from the indexed documents only, citing them as [1], [2], …; the numbered sources follow the answer. If the documents do not answer the question, the answer says so.",
+        "Answers a question from the indexed documents only, citing them as [1], [2], …; the numbered sources follow the answer. If the documents do not answer the question, the answer says so (structuredContent.grounded is false) and lists no sources.",
       inputSchema: askArguments,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -58,7 +59,10 @@ export function registerAskTool(server: McpServer, context: ToolContext): void {
         context.requestCounts.sources = (context.requestCounts.sources ?? 0) + answer.sources.length;
         const parts = [answer.answer.trim() === "" ? "(no answer)" : answer.answer.trim()];
         for (const notice of answer.notices ?? []) parts.push(`Note: ${notice.message}`);
-        if (answer.sources.length > 0) {
+        if (!answer.grounded) {
+          // A decline cites nothing: the passages retrieval found stay in structuredContent only.
+          parts.push("Grounded: no (the indexed documents do not answer this question; no source is cited).");
+        } else if (answer.sources.length > 0) {
           parts.push(`Sources (${passagesAreData})`, ...answer.sources.map((source) => passageText(source.n, source)));
         } else {
           parts.push("Sources: none (no indexed passage matched the question).");

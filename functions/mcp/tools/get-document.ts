@@ -81,7 +81,13 @@ export function registerGetDocumentTool(server: McpServer, context: ToolContext)
             document: view,
             ...(mayRead
               ? {
-                  chunks: page.chunks.map((chunk) => ({ seq: chunk.seq, chunk_id: chunk.chunkId, heading: chunk.heading, text: chunk.text })),
+                  chunks: page.chunks.map((chunk) => ({
+                    seq: chunk.seq,
+                    chunk_id: chunk.chunkId,
+                    heading: chunk.heading,
+                    text: chunk.text,
+                    ...(chunk.page === null ? {} : { page: chunk.page, page_end: chunk.pageEnd ?? chunk.page }),
+                  })),
                   chunk_offset: args.chunk_offset,
                   next_chunk_offset: nextOffset,
                 }

@@ -59,10 +59,14 @@ interface DocumentRow {
   attempts: number;
   created_at: string;
   updated_at: string;
+  original_key: string | null;
+  original_format: DocumentFormat | null;
+  original_bytes: number | null;
+  original_name: string | null;
 }
 
 const documentColumns =
-  "tenant_id, id, title, format, source_url, metadata, content_hash, version, incarnation, active_version, chunk_count, status, error, attempts, created_at, updated_at";
+  "tenant_id, id, title, format, source_url, metadata, content_hash, version, incarnation, active_version, chunk_count, status, error, attempts, created_at, updated_at, original_key, original_format, original_bytes, original_name";
 
 interface ChunkRow {
   chunk_id: string;
@@ -73,11 +77,13 @@ interface ChunkRow {
   text: string;
   source_url: string | null;
   metadata: string;
+  page: number | null;
+  page_end: number | null;
 }
 
 /** Columns of a visible chunk; `c` is chunks, `d` is documents. */
 const visibleChunkColumns =
-  "c.id AS chunk_id, c.document_id, c.seq, COALESCE(d.title, '') AS title, c.heading, c.text, d.source_url, d.metadata";
+  "c.id AS chunk_id, c.document_id, c.seq, COALESCE(d.title, '') AS title, c.heading, c.text, d.source_url, d.metadata, c.page, c.page_end";
 const visibleJoin = "JOIN documents d ON d.tenant_id = c.tenant_id AND d.id = c.document_id AND d.active_version = c.version";
 
 /**
@@ -92,21 +98,45 @@ export class D1DocumentStore implements DocumentStore {
 
   async saveDocuments(tenantId: string, documents: DocumentInput[]): Promise<SaveOutcome[]> {
     if (documents.length === 0) return [];
+    // The uploaded files the rows name now, read in the same atomic batch as
+    // the writes: a new version's row names its own (or none), so the old
+    // one is the caller's to delete.
+    const priorOriginals = chunked(documents.map((doc) => doc.id), maxParams - 1).map((ids) =>
+      this.db.prepare(`SELECT id, original_key FROM documents WHERE tenant_id = ? AND id IN (${placeholders(ids.length)}) AND original_key IS NOT NULL`).bind(tenantId, ...ids),
+    );
     // New content → insert or bump the version; same content → no row returned.
     // A new row gets a fresh incarnation; a new version keeps the row's.
+    // A PDF's row has format 'text' (its text layer) and original_format 'pdf' (see migrations/0006).
     const upserts = documents.map((doc) =>
       this.db
         .prepare(
-          `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status, incarnation)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued', ?9)
+          `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status, incarnation,
+                                  original_key, original_format, original_bytes, original_name)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued', ?9, ?10, ?11, ?12, ?13)
            ON CONFLICT (tenant_id, id) DO UPDATE SET
              title = excluded.title, format = excluded.format, source_url = excluded.source_url,
              metadata = excluded.metadata, content = excluded.content, content_hash = excluded.content_hash,
+             original_key = excluded.original_key, original_format = excluded.original_format,
+             original_bytes = excluded.original_bytes, original_name = excluded.original_name,
              version = documents.version + 1, status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
            WHERE documents.content_hash <> excluded.content_hash
            RETURNING version, incarnation`,
         )
-        .bind(tenantId, doc.id, doc.title, doc.format, doc.sourceUrl, JSON.stringify(doc.metadata), doc.content, doc.contentHash, newIncarnation()),
+        .bind(
+          tenantId,
+          doc.id,
+          doc.title,
+          doc.format === "pdf" ? "text" : doc.format,
+          doc.sourceUrl,
+          JSON.stringify(doc.metadata),
+          doc.content,
+          doc.contentHash,
+          newIncarnation(),
+          doc.original?.key ?? null,
+          doc.original?.format ?? null,
+          doc.original?.bytes ?? null,
+          doc.original?.filename ?? null,
+        ),
     );
     // A new version makes the previous in-progress version's vector set stale: mark it in the same step.
     const marks = documents.map((doc) =>
@@ -114,11 +144,23 @@ export class D1DocumentStore implements DocumentStore {
         .prepare(`UPDATE vector_sets AS s SET stale_at = COALESCE(s.stale_at, ${now}) WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND s.stale_at IS NULL AND NOT EXISTS (${liveSetSql})`)
         .bind(tenantId, doc.id),
     );
-    const batched = await this.db.batch<{ version: number; incarnation: string }>(upserts.flatMap((upsert, index) => [upsert, marks[index]!]));
-    const results = batched.filter((_, index) => index % 2 === 0);
+    const batched = await this.db.batch<{ version: number; incarnation: string }>([...priorOriginals, ...upserts.flatMap((upsert, index) => [upsert, marks[index]!])]);
+    const prior = new Map(
+      batched.slice(0, priorOriginals.length).flatMap((result) => (result.results as unknown as { id: string; original_key: string }[]).map((row) => [row.id, row.original_key] as const)),
+    );
+    const results = batched.slice(priorOriginals.length).filter((_, index) => index % 2 === 0);
     const outcomes: (SaveOutcome | undefined)[] = results.map((result, index) => {
       const row = result.results[0];
-      return row ? { kind: "stored", id: documents[index]!.id, version: row.version, incarnation: row.incarnation } : undefined;
+      if (!row) return undefined;
+      const doc = documents[index]!;
+      const replaced = prior.get(doc.id);
+      return {
+        kind: "stored",
+        id: doc.id,
+        version: row.version,
+        incarnation: row.incarnation,
+        ...(replaced !== undefined && replaced !== doc.original?.key ? { replacedOriginal: replaced } : {}),
+      };
     });
 
     // Unchanged content: nothing to do if it is ready; otherwise queue it again
@@ -179,15 +221,16 @@ export class D1DocumentStore implements DocumentStore {
     return { documents: page, nextCursor: results.length > options.limit ? page[page.length - 1]!.id : null };
   }
 
-  async deleteDocument(tenantId: string, id: string): Promise<boolean> {
-    const results = await this.db.batch<{ id: string }>([
+  async deleteDocument(tenantId: string, id: string): Promise<{ originalKey: string | null } | null> {
+    const results = await this.db.batch<{ id: string; original_key: string | null }>([
       // Rows written without a set (by code older than vector sets) get one, so their vectors stay accounted for.
       this.db.prepare(adoptRowsSql("")).bind(tenantId, id),
       this.db.prepare(`UPDATE vector_sets SET stale_at = COALESCE(stale_at, ${now}) WHERE tenant_id = ?1 AND document_id = ?2`).bind(tenantId, id),
-      this.db.prepare("DELETE FROM documents WHERE tenant_id = ?1 AND id = ?2 RETURNING id").bind(tenantId, id),
+      this.db.prepare("DELETE FROM documents WHERE tenant_id = ?1 AND id = ?2 RETURNING id, original_key").bind(tenantId, id),
       this.db.prepare("DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2").bind(tenantId, id),
     ]);
-    return (results[2]?.results.length ?? 0) > 0;
+    const deleted = results[2]?.results[0];
+    return deleted ? { originalKey: deleted.original_key } : null;
   }
 
   async loadForProcessing(tenantId: string, id: string, version: number, incarnation: string | undefined): Promise<(DocumentRecord & { content: string }) | null> {
@@ -217,7 +260,9 @@ export class D1DocumentStore implements DocumentStore {
           .bind(refs),
         this.db
           .prepare(
-            `SELECT ${documentColumns}, CASE WHEN length(content) <= ?2 THEN content END AS content, length(content) AS content_length
+            `SELECT ${documentColumns}, CASE WHEN length(content) <= ?2 THEN content END AS content,
+                    -- An uploaded file's content is in R2: its size bounds the text it yields.
+                    COALESCE(original_bytes, length(content)) AS content_length
              FROM ${refRowsSql("?1")} AS r CROSS JOIN documents
              WHERE documents.tenant_id = r.t AND documents.id = r.d AND documents.version = r.v AND (r.i IS NULL OR documents.incarnation = r.i)`,
           )
@@ -294,7 +339,22 @@ export class D1DocumentStore implements DocumentStore {
     // (D1 allows 100 bound parameters but 100 KB per statement), each row with its version.
     const rows = items.flatMap(({ ref, chunks }) =>
       chunks.map((chunk) =>
-        JSON.stringify([ref.tenantId, ref.documentId, ref.version, ref.incarnation, chunk.id, chunk.seq, chunk.title, chunk.heading, chunk.text, chunk.start, chunk.end, chunk.tokenCount]),
+        JSON.stringify([
+          ref.tenantId,
+          ref.documentId,
+          ref.version,
+          ref.incarnation,
+          chunk.id,
+          chunk.seq,
+          chunk.title,
+          chunk.heading,
+          chunk.text,
+          chunk.start,
+          chunk.end,
+          chunk.tokenCount,
+          chunk.page ?? null,
+          chunk.pageEnd ?? null,
+        ]),
       ),
     );
     const statements = packRows(rows, maxRowsJsonBytes).map((group) =>
@@ -302,10 +362,11 @@ export class D1DocumentStore implements DocumentStore {
       // The EXISTS guard drops rows of a version that was superseded, deleted or re-created meanwhile.
       this.db
         .prepare(
-          `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count)
+          `INSERT OR IGNORE INTO chunks (id, tenant_id, document_id, version, seq, title, heading, text, start_offset, end_offset, token_count, page, page_end)
            SELECT json_extract(r.value, '$[4]'), json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
                   json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'), json_extract(r.value, '$[7]'), json_extract(r.value, '$[8]'),
-                  json_extract(r.value, '$[9]'), json_extract(r.value, '$[10]'), json_extract(r.value, '$[11]')
+                  json_extract(r.value, '$[9]'), json_extract(r.value, '$[10]'), json_extract(r.value, '$[11]'),
+                  json_extract(r.value, '$[12]'), json_extract(r.value, '$[13]')
            FROM json_each(?1) AS r
            WHERE EXISTS (SELECT 1 FROM documents WHERE tenant_id = json_extract(r.value, '$[0]') AND id = json_extract(r.value, '$[1]')
                            AND version = json_extract(r.value, '$[2]') AND incarnation = json_extract(r.value, '$[3]'))`,
@@ -640,7 +701,8 @@ function toRecord(row: DocumentRow): DocumentRecord {
     tenantId: row.tenant_id,
     id: row.id,
     title: row.title,
-    format: row.format,
+    // An uploaded PDF's row says 'text' (see migrations/0006).
+    format: row.original_format ?? row.format,
     sourceUrl: row.source_url,
     metadata: parseMetadata(row.metadata),
     contentHash: row.content_hash,
@@ -653,6 +715,10 @@ function toRecord(row: DocumentRow): DocumentRecord {
     attempts: row.attempts,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    original:
+      row.original_key === null
+        ? null
+        : { key: row.original_key, format: row.original_format ?? row.format, bytes: row.original_bytes ?? 0, filename: row.original_name ?? "" },
   };
 }
 
@@ -692,6 +758,8 @@ function toVisibleChunk(row: ChunkRow): VisibleChunk {
     text: row.text,
     sourceUrl: row.source_url,
     metadata: parseMetadata(row.metadata),
+    page: row.page,
+    pageEnd: row.page_end,
   };
 }
 

@@ -1,5 +1,5 @@
 /** The feedback store on D1 (table `feedback`, migrations/0002_feedback.sql). */
-import type { FeedbackRecord, FeedbackStore, NewFeedback } from "../../ports/feedback-store.js";
+import type { FeedbackQuery, FeedbackRecord, FeedbackStore, NewFeedback } from "../../ports/feedback-store.js";
 
 interface FeedbackRow {
   tenant_id: string;
@@ -37,18 +37,38 @@ export class D1FeedbackStore implements FeedbackStore {
 
   async getFeedback(tenantId: string, id: string): Promise<FeedbackRecord | null> {
     const row = await this.db.prepare("SELECT * FROM feedback WHERE tenant_id = ?1 AND id = ?2").bind(tenantId, id).first<FeedbackRow>();
-    if (!row) return null;
-    return {
-      tenantId: row.tenant_id,
-      id: row.id,
-      messageId: row.message_id,
-      rating: row.rating,
-      question: row.question,
-      answer: row.answer,
-      sources: JSON.parse(row.sources),
-      comment: row.comment,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
+    return row ? toRecord(row) : null;
   }
+
+  async listFeedback(tenantId: string, query: FeedbackQuery): Promise<FeedbackRecord[]> {
+    // Keyset order on (created_at, id), served by the feedback_created index. The bounds are
+    // plain ranges (absent ones as sentinels that every ISO time passes: '' below, '~' above),
+    // so SQLite seeks to the page instead of rescanning the tenant's older feedback.
+    const { results } = await this.db
+      .prepare(
+        `SELECT * FROM feedback
+         WHERE tenant_id = ?1 AND (?2 IS NULL OR rating = ?2)
+           AND created_at >= COALESCE(?3, '') AND created_at < COALESCE(?4, '~')
+           AND (created_at, id) > (COALESCE(?5, ''), COALESCE(?6, ''))
+         ORDER BY created_at, id LIMIT ?7`,
+      )
+      .bind(tenantId, query.rating ?? null, query.from ?? null, query.to ?? null, query.after?.createdAt ?? null, query.after?.id ?? null, query.limit)
+      .all<FeedbackRow>();
+    return results.map(toRecord);
+  }
+}
+
+function toRecord(row: FeedbackRow): FeedbackRecord {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    messageId: row.message_id,
+    rating: row.rating,
+    question: row.question,
+    answer: row.answer,
+    sources: JSON.parse(row.sources),
+    comment: row.comment,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

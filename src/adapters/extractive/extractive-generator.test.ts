@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ExtractiveGenerator, wordPieces } from "./extractive-generator.js";
+import { declineMarker } from "../../core/answer/decline.js";
 import { extractiveAnswer, noAnswerText } from "../../core/answer/extractive-answer.js";
 import type { NumberedSource } from "../../core/answer/sources.js";
 import type { GenerationEvent, GenerationRequest } from "../../ports/generator.js";
@@ -46,9 +47,10 @@ describe("ExtractiveGenerator", () => {
     expect(text).toContain("[1]");
   });
 
-  it("streams the fixed sentence when nothing matches", async () => {
+  it("writes the decline marker when nothing matches", async () => {
     const events = await collect(generator.generate(request("What is the capital of Peru?")));
-    expect(events.map((e) => (e.type === "text" ? e.text : "")).join("")).toBe(noAnswerText);
+    expect(extractiveAnswer("What is the capital of Peru?", sources)).toBe(noAnswerText);
+    expect(events.map((e) => (e.type === "text" ? e.text : "")).join("")).toBe(declineMarker);
   });
 
   it("stops with the abort reason when the signal fires", async () => {

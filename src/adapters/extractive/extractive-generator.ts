@@ -1,9 +1,12 @@
 /**
  * Generator adapter for the offline extractive answerer: no model, no network.
  * Streams the answer from core/answer/extractive-answer.ts in small pieces so
- * clients exercise the same streaming path as with an LLM.
+ * clients exercise the same streaming path as with an LLM. When no source
+ * sentence matches, it writes the decline marker (core/answer/decline.ts),
+ * as an LLM is told to, and the chat service turns that into its decline.
  */
-import { extractiveAnswer } from "../../core/answer/extractive-answer.js";
+import { declineMarker } from "../../core/answer/decline.js";
+import { extractiveAnswer, noAnswerText } from "../../core/answer/extractive-answer.js";
 import type { GenerationEvent, GenerationRequest, Generator } from "../../ports/generator.js";
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -26,7 +29,8 @@ export class ExtractiveGenerator implements Generator {
   /** Yields the extractive answer word by word; stops with the abort reason if `request.signal` fires. */
   async *generate(request: GenerationRequest): AsyncGenerator<GenerationEvent> {
     throwIfAborted(request.signal);
-    const answer = extractiveAnswer(request.question, request.sources, this.options);
+    const extracted = extractiveAnswer(request.question, request.sources, this.options);
+    const answer = extracted === noAnswerText ? declineMarker : extracted;
     for (const piece of wordPieces(answer)) {
       throwIfAborted(request.signal);
       yield { type: "text", text: piece };

@@ -4,6 +4,8 @@
  * to the client in the `sources` event and to the generator.
  */
 
+import type { ResultScoring } from "../search/result-scoring.js";
+
 export interface NumberedSource {
   /** Citation number, 1-based, unique within one answer. */
   n: number;
@@ -14,4 +16,9 @@ export interface NumberedSource {
   source_url?: string;
   /** Heading path of the chunk inside its document, when known. */
   heading?: string;
+  /** PDFs: the page the passage starts on and the page it ends on (1-based). */
+  page?: number;
+  page_end?: number;
+  /** How retrieval ranked it (each leg's rank and score, fused and rerank scores). */
+  scoring?: ResultScoring;
 }

@@ -5,7 +5,8 @@
  * fall back to sentence, line and word boundaries for blocks that are too
  * long. Consecutive chunks of a section overlap by a few trailing sentences.
  */
-import { closesFence, openingFence, type CodeFence, type ParsedDocument } from "../parsing/parse-document.js";
+import { closesFence, openingFence, type CodeFence } from "../parsing/markdown.js";
+import type { ParsedDocument } from "../parsing/parsed-document.js";
 import { countTokens } from "../text/tokenize.js";
 
 export interface ChunkingOptions {

@@ -25,7 +25,7 @@ export type AnswerEvent =
   | { event: "sources"; data: { sources: NumberedSource[] } }
   | { event: "notice"; data: { code: string; message: string } }
   | { event: "delta"; data: { text: string } }
-  | { event: "done"; data: { usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }; degraded?: string[] } };
+  | { event: "done"; data: { usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }; degraded?: string[]; grounded?: boolean } };
 
 export interface ChatCompletionChunk {
   id: string;
@@ -38,6 +38,8 @@ export interface ChatCompletionChunk {
   sources?: NumberedSource[];
   notice?: { code: string; message: string };
   degraded?: string[];
+  /** On the chunk with finish_reason: false when the answer declines (as `/v1/chat`'s `done`). */
+  grounded?: boolean;
 }
 
 /** The SSE events of the stream: `chunk` events carrying a chunk, then one `done` (no data). */
@@ -82,7 +84,7 @@ export async function* chatCompletionChunks(
       case "done": {
         if (!started) yield chunk(delta({ role: "assistant", content: "" }), { sources: [] });
         const degraded = event.data.degraded ?? [];
-        yield chunk(delta({}, "stop"), degraded.length > 0 ? { degraded } : {});
+        yield chunk(delta({}, "stop"), { ...(degraded.length > 0 ? { degraded } : {}), ...(event.data.grounded === undefined ? {} : { grounded: event.data.grounded }) });
         if (includeUsage) yield chunk(null, { usage: completionUsage(event.data.usage, characters) });
         yield { event: "done", data: null };
         return;

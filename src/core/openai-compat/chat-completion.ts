@@ -88,6 +88,8 @@ export interface AnswerExtras {
   degraded?: string[];
   /** Notices such as GENERATOR_UNAVAILABLE, when any. */
   notices?: { code: string; message: string }[];
+  /** False when the answer declines (the documents do not answer the question; nothing is cited), as in `/v1/chat`. */
+  grounded?: boolean;
 }
 
 export interface ChatCompletion extends AnswerExtras {
@@ -109,7 +111,7 @@ export interface ChatCompletion extends AnswerExtras {
 /** The non-streamed answer: one `chat.completion` object. */
 export function chatCompletion(
   identity: CompletionIdentity,
-  answer: { answer: string; sources: NumberedSource[]; usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }; degraded?: string[]; notices?: { code: string; message: string }[] },
+  answer: { answer: string; sources: NumberedSource[]; usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }; degraded?: string[]; notices?: { code: string; message: string }[]; grounded?: boolean },
 ): ChatCompletion {
   return {
     id: identity.id,
@@ -121,5 +123,6 @@ export function chatCompletion(
     sources: answer.sources,
     ...(answer.degraded && answer.degraded.length > 0 ? { degraded: answer.degraded } : {}),
     ...(answer.notices && answer.notices.length > 0 ? { notices: answer.notices } : {}),
+    ...(answer.grounded === undefined ? {} : { grounded: answer.grounded }),
   };
 }

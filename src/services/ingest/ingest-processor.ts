@@ -42,6 +42,7 @@
  * of an ingestion message, go to the metrics port.
  */
 import { chunkIdPrefix, chunkIds } from "../../core/document-identity.js";
+import { AppError } from "../../core/errors.js";
 import { embeddingWindows } from "../../core/ingest/embedding-windows.js";
 import { errorLabel, SpanRecorder, type Attributes, type SpanHandle } from "../../core/observability/span-recorder.js";
 import { summarizeSpans } from "../../core/observability/span-summary.js";
@@ -50,13 +51,14 @@ import type { DocumentStore, ProcessingDocument, VersionRef } from "../../ports/
 import type { Embedder } from "../../ports/embedder.js";
 import type { IngestMessage, IngestQueue } from "../../ports/ingest-queue.js";
 import { noopMetrics, type Metrics } from "../../ports/metrics.js";
+import { tenantPrefix, type OriginalStore } from "../../ports/original-store.js";
 import type { TenantStore } from "../../ports/tenant-store.js";
 import { vectorizeLimits, type VectorIndex } from "../../ports/vector-index.js";
 import type { IndexGuard } from "../index-guard.js";
 import type { Logger } from "../logger.js";
 import { IndexWriter, type IndexSlot } from "./index-writer.js";
 import { classifyFailure, deferralDelay, describeFailure, retryAfterOf, retryDelay } from "./failure-policy.js";
-import { chunkParsed, classifyLoaded, inlineContentChars, parseVersion, skipReason, type Loaded, type PreparedDocument } from "./prepare-document.js";
+import { chunkParsed, classifyLoaded, inlineContentChars, parseVersion, readOriginal, skipReason, type Loaded, type PreparedDocument } from "./prepare-document.js";
 import { TenantPurge } from "./tenant-purge.js";
 import { VectorSetReaper } from "./vector-set-reaper.js";
 
@@ -75,6 +77,8 @@ export interface IngestProcessorDeps {
   guard: IndexGuard;
   queue: IngestQueue;
   tenants: TenantStore;
+  /** Uploaded files (R2): documents posted as files are read from here; deletes and tenant purges remove them. */
+  originals?: OriginalStore;
   chunking: ChunkingOptions;
   log: Logger;
   /** First retry delay; doubles per attempt, capped at 5 minutes. 0 retries at once. */
@@ -151,7 +155,7 @@ export class IngestProcessor {
 
   constructor(private readonly deps: IngestProcessorDeps) {
     this.reaper = new VectorSetReaper({ store: deps.store, vectors: deps.vectors });
-    this.tenantPurge = new TenantPurge({ tenants: deps.tenants, reaper: this.reaper, log: deps.log });
+    this.tenantPurge = new TenantPurge({ tenants: deps.tenants, reaper: this.reaper, originals: deps.originals, log: deps.log });
   }
 
   private get metrics(): Metrics {
@@ -308,7 +312,19 @@ export class IngestProcessor {
         return { index, decision: { action: "ack" } };
       }
       ref = version.ref;
-      const parsed = await this.stage(run, "parse", { ...tenant, format: version.doc.format, characters: version.doc.content.length }, () => parseVersion(version.doc));
+      const file = version.doc.original;
+      let original: Uint8Array | undefined;
+      if (file) {
+        const bytes = await this.stage(run, "load", { ...tenant, bytes: file.bytes }, () => readOriginal(this.deps.originals, this.deps.store, version.ref, file));
+        if (!bytes) {
+          // A newer version or a delete removed the file: this version has nothing left to do.
+          reapAfter.push({ tenantId: body.tenant_id, documentId: body.document_id });
+          return { index, decision: { action: "ack" } };
+        }
+        original = bytes;
+      }
+      const size: Attributes = original ? { bytes: original.byteLength } : { characters: version.doc.content.length };
+      const parsed = await this.stage(run, "parse", { ...tenant, format: version.doc.format, ...size }, () => parseVersion(version.doc, original));
       const document: PreparedDocument = await this.stage(run, "chunk", tenant, async (span) => {
         const chunked = await chunkParsed(version.ref, version.doc, parsed, this.deps.chunking);
         span.setAttribute("chunks", chunked.chunks.length);
@@ -448,6 +464,11 @@ export class IngestProcessor {
       if (body.kind === "reconcile-document") {
         const result = await this.reaper.reap({ tenantId: body.tenant_id, documentId: body.document_id });
         if (result.more) await this.deps.queue.send([body]);
+      } else if (body.kind === "delete-originals") {
+        // Uploaded files a delete or a new version left behind, when deleting them at once failed.
+        if (!this.deps.originals) throw new AppError("MISCONFIGURED", "configuration error: the ORIGINALS bucket binding is missing (see wrangler.toml)");
+        // Only the tenant's own (keys start with its prefix, see ports/original-store.ts).
+        await this.deps.originals.delete(body.keys.filter((key) => key.startsWith(tenantPrefix(body.tenant_id))));
       } else if (body.kind === "purge-vectors") {
         // A message from before vector sets: its ids may meanwhile belong to the live version of a
         // document re-created under the same id by that older code (same ids then); spare those.
@@ -562,6 +583,9 @@ function parseMessage(body: unknown): IngestMessage | null {
   const message = body as Record<string, unknown>;
   if (typeof message.tenant_id !== "string") return null;
   if (message.kind === "purge-tenant") return message as IngestMessage;
+  if (message.kind === "delete-originals") {
+    return Array.isArray(message.keys) && message.keys.every((key) => typeof key === "string") ? (message as IngestMessage) : null;
+  }
   if (typeof message.document_id !== "string") return null;
   if (message.kind === "ingest" && Number.isInteger(message.version)) {
     if (message.incarnation !== undefined && typeof message.incarnation !== "string") return null;

@@ -23,7 +23,7 @@ export interface SearchRequest {
 }
 
 /** The pipeline stages of a search, as span and Server-Timing names. */
-export type SearchStage = "embed" | "vector" | "keyword" | "hydrate" | "fuse" | "rerank";
+export type SearchStage = "embed" | "vector" | "keyword" | "keyword_expanded" | "hydrate" | "fuse" | "rerank";
 
 /** A visible chunk with a leg's (or fusion's) score, higher is better. */
 export interface ScoredChunk {
