@@ -546,6 +546,14 @@ describe("cross-tenant isolation", () => {
 
   describe("after DELETE /v1/tenants/A", () => {
     beforeAll(async () => {
+      // A website source of A's (written as its sync would leave it; no crawl here): purged with the tenant too.
+      await env.DB.batch([
+        env.DB.prepare(
+          "INSERT INTO sources (tenant_id, id, type, url, max_pages, max_depth, state, created_at) VALUES (?1, 'src_00000000000000aa', 'website', 'https://a.example/', 10, 1, 'active', '2026-01-01T00:00:00.000Z')",
+        ).bind(tenantA),
+        env.DB.prepare("INSERT INTO source_pages (tenant_id, source_id, url, document_id, status, sync) VALUES (?1, 'src_00000000000000aa', 'https://a.example/', 'web-a', 'fetched', 1)").bind(tenantA),
+      ]);
+      expect(await tenantRowCounts(tenantA)).toMatchObject({ sources: 1, source_pages: 1 });
       const response = await call("DELETE", `/v1/tenants/${tenantA}`);
       expect(response.status, response.text).toBe(202);
     });
@@ -582,7 +590,7 @@ describe("cross-tenant isolation", () => {
 
     it("the queue purges every row, FTS entry and vector of A", async () => {
       await vi.waitUntil(async () => Object.values(await tenantRowCounts(tenantA)).every((n) => n === 0), { timeout: 30_000, interval: 200 });
-      expect(await tenantRowCounts(tenantA)).toEqual({ tenants: 0, documents: 0, chunks: 0, feedback: 0, api_keys: 0 });
+      expect(await tenantRowCounts(tenantA)).toEqual({ tenants: 0, documents: 0, chunks: 0, feedback: 0, api_keys: 0, sources: 0, source_pages: 0 });
       for (const marker of aMarkers) {
         const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?").bind(`"${marker}"`).first<{ n: number }>();
         expect(row!.n, marker).toBe(0);

@@ -181,6 +181,8 @@ export async function tenantRowCounts(tenantId: string): Promise<Record<string, 
     chunks: await count("SELECT COUNT(*) AS n FROM chunks WHERE tenant_id = ?"),
     feedback: await count("SELECT COUNT(*) AS n FROM feedback WHERE tenant_id = ?"),
     api_keys: await count("SELECT COUNT(*) AS n FROM api_keys WHERE tenant_id = ?"),
+    sources: await count("SELECT COUNT(*) AS n FROM sources WHERE tenant_id = ?"),
+    source_pages: await count("SELECT COUNT(*) AS n FROM source_pages WHERE tenant_id = ?"),
   };
 }
 
