@@ -1,4 +1,5 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../src/worker.js";
 import { describe, expect, it } from "vitest";
 import { api } from "../../test/helpers.js";
 import { createKey, createTenant } from "../../test/security/tenant-fixtures.js";
@@ -94,5 +95,32 @@ describe("GET/DELETE /v1/sources/:id", () => {
     const deleted = await api("DELETE", `/v1/sources/${created.body.id}`);
     expect(deleted).toMatchObject({ status: 200, body: { id: created.body.id, status: "deleted", documents: 0 } });
     expect((await api("GET", `/v1/sources/${created.body.id}`)).status).toBe(404);
+  });
+});
+
+describe("scheduled re-syncs (the worker's cron handler)", () => {
+  it("starts the syncs that are due, moves their next sync on, and leaves the others", async () => {
+    const insert = (id: string, nextSync: string | null) =>
+      env.DB.prepare(
+        `INSERT INTO sources (tenant_id, id, type, url, max_pages, max_depth, schedule, state, created_at, next_sync_at)
+         VALUES ('default', ?1, 'website', 'https://docs.example.invalid/', 10, 1, 'daily', 'active', '2026-01-01T00:00:00.000Z', ?2)`,
+      ).bind(id, nextSync);
+    await env.DB.batch([insert("src_0000000000000d01", "2026-01-02T00:00:00.000Z"), insert("src_0000000000000d02", "2999-01-01T00:00:00.000Z")]);
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const rows = await env.DB.prepare("SELECT id, syncs, last_sync_at, next_sync_at FROM sources WHERE id IN ('src_0000000000000d01', 'src_0000000000000d02') ORDER BY id").all<{
+      id: string;
+      syncs: number;
+      last_sync_at: string | null;
+      next_sync_at: string;
+    }>();
+    const [due, later] = rows.results;
+    expect(due).toMatchObject({ syncs: 1, last_sync_at: expect.any(String) });
+    // Daily: the next sync is about a day after this one.
+    const gap = Date.parse(due!.next_sync_at) - Date.parse(due!.last_sync_at!);
+    expect(gap).toBeGreaterThan(23 * 3600_000);
+    expect(gap).toBeLessThanOrEqual(24 * 3600_000 + 60_000);
+    expect(later).toMatchObject({ syncs: 0, last_sync_at: null, next_sync_at: "2999-01-01T00:00:00.000Z" });
   });
 });
