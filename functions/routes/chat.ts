@@ -15,14 +15,8 @@
  * sources (generation) still end the stream with an `error` event.
  */
 import { Hono } from "hono";
-import { AppError } from "../../src/core/errors.js";
-import { generatedTokens } from "../../src/core/limits/generated-tokens.js";
 import { formatServerTiming, serverTimingMetrics } from "../../src/core/observability/server-timing.js";
-import { stageDurations } from "../../src/core/observability/stage-durations.js";
 import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
-import { createSseStream } from "../../src/core/sse/sse-encoder.js";
-import type { GenerationUsage } from "../../src/ports/generator.js";
-import type { ChatEvent } from "../../src/services/chat-service.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
 import { rateLimit } from "../middleware/rate-limit.js";
@@ -30,9 +24,7 @@ import { readJson } from "../middleware/json-body.js";
 import { chatSchema, reservedFilterKeys } from "../schemas.js";
 import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
 import { chatAnswerSchema, chatDeltaEventSchema, chatDoneEventSchema, chatNoticeEventSchema, chatSourcesEventSchema, streamErrorEventSchema } from "../response-schemas.js";
-
-/** The retrieval stages in a chat's Server-Timing header, in pipeline order. */
-export const chatRetrievalTimings = ["rewrite", "embed", "vector", "keyword", "hydrate", "fuse", "rerank"] as const;
+import { chargeGeneratedTokens, chatRetrievalTimings, chatSseResponse, startChatEvents } from "../chat-streaming.js";
 
 export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "publishable"), rateLimit({ action: "chat" }), async (c) => {
   const body = await readJson(c, chatSchema, { maxBytes: 512 * 1024 });
@@ -48,12 +40,7 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
     filter: body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys }),
     signal: abort.signal,
     spans: c.var.spans,
-    // Counts the generated tokens, and charges them to the key's daily budget, before `done`.
-    onGenerated: async (output: { usage?: GenerationUsage; characters: number }) => {
-      const tokens = generatedTokens(output);
-      if (tokens > 0) services.metrics.record({ kind: "generation_tokens", tenant: tenantId, tokens });
-      await services.limits.recordGeneration(access, output);
-    },
+    onGenerated: chargeGeneratedTokens(services, tenantId, access),
   };
   if (!body.stream) {
     const answer = await services.chat.answer(request);
@@ -63,40 +50,8 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
   }
 
   // Retrieval runs before the headers go out (see the file comment): a failure here is a JSON error.
-  const events = services.chat.chat(request);
-  const first = await events.next();
-  if (!first.done && first.value.event === "sources") c.var.requestCounts.sources = first.value.data.sources.length;
-  const retrieval = stageDurations(c.var.spans.stages());
-  const serverTiming = formatServerTiming(chatRetrievalTimings.map((name) => ({ name, durationMs: retrieval[name] })));
-
-  async function* resumed(): AsyncGenerator<ChatEvent> {
-    try {
-      if (first.done) return;
-      yield first.value;
-      yield* events;
-    } finally {
-      // Stops the answer when the stream ends before it did (client gone before the second event).
-      await events.return(undefined);
-    }
-  }
-  const stream = createSseStream(resumed(), {
-    pingIntervalMs: 15_000,
-    maxDurationMs: 5 * 60_000,
-    onStop: () => abort.abort(),
-    onError(error) {
-      if (error instanceof AppError) return { code: error.code, message: error.message };
-      services.log.error("chat.stream_failed", { request_id: c.var.requestId, error: String(error) });
-      return { code: "INTERNAL", message: "the answer could not be completed" };
-    },
-  });
-  return new Response(stream, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-      ...(serverTiming ? { "server-timing": serverTiming } : {}),
-    },
-  });
+  const { events, serverTiming } = await startChatEvents(c, services.chat.chat(request));
+  return chatSseResponse(c, events, { abort, serverTiming, failureLog: "chat.stream_failed" });
 });
 
 /** API reference (functions/openapi/). */

@@ -15,18 +15,13 @@
  * and `param` besides the house `code` (middleware/openai-errors.ts).
  */
 import { Hono } from "hono";
-import { AppError } from "../../src/core/errors.js";
-import { generatedTokens } from "../../src/core/limits/generated-tokens.js";
 import { formatServerTiming, serverTimingMetrics } from "../../src/core/observability/server-timing.js";
-import { stageDurations } from "../../src/core/observability/stage-durations.js";
 import { chatCompletion, conversationTurns, type CompletionIdentity } from "../../src/core/openai-compat/chat-completion.js";
 import { chatCompletionChunks } from "../../src/core/openai-compat/chat-completion-chunks.js";
 import { openAiSseFraming } from "../../src/core/openai-compat/chat-completion-sse.js";
 import { modelList } from "../../src/core/openai-compat/model-list.js";
 import { parseMetadataFilter } from "../../src/core/search/metadata-filter.js";
-import { createSseStream } from "../../src/core/sse/sse-encoder.js";
-import type { GenerationUsage } from "../../src/ports/generator.js";
-import type { ChatEvent, ChatRequest } from "../../src/services/chat-service.js";
+import type { ChatRequest } from "../../src/services/chat-service.js";
 import type { AppEnv } from "../context.js";
 import { requireScope } from "../middleware/auth.js";
 import { readJson } from "../middleware/json-body.js";
@@ -35,7 +30,7 @@ import { chatCompletionChunkSchema, chatCompletionResponseSchema, chatCompletion
 import { keyWith, named, type ApiOperation } from "../openapi/api-operation.js";
 import { openAiErrorResponseSchema } from "../response-schemas.js";
 import { reservedFilterKeys } from "../schemas.js";
-import { chatRetrievalTimings } from "./chat.js";
+import { chargeGeneratedTokens, chatRetrievalTimings, chatSseResponse, startChatEvents } from "../chat-streaming.js";
 
 export const openAiCompatRoutes = new Hono<AppEnv>()
   .get("/models", requireScope("query", "publishable"), (c) => c.json(modelList(c.var.services.chatModels.list())))
@@ -62,12 +57,7 @@ export const openAiCompatRoutes = new Hono<AppEnv>()
       ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
       signal: abort.signal,
       spans: c.var.spans,
-      // Counts the generated tokens, and charges them to the key's daily budget (as /v1/chat does).
-      onGenerated: async (output: { usage?: GenerationUsage; characters: number }) => {
-        const tokens = generatedTokens(output);
-        if (tokens > 0) services.metrics.record({ kind: "generation_tokens", tenant: tenantId, tokens });
-        await services.limits.recordGeneration(access, output);
-      },
+      onGenerated: chargeGeneratedTokens(services, tenantId, access),
     };
 
     if (body.stream !== true) {
@@ -78,39 +68,9 @@ export const openAiCompatRoutes = new Hono<AppEnv>()
     }
 
     // Retrieval runs before the headers go out: a failure here is a JSON error.
-    const events = services.chat.chat(request);
-    const first = await events.next();
-    if (!first.done && first.value.event === "sources") c.var.requestCounts.sources = first.value.data.sources.length;
-    const stages = stageDurations(c.var.spans.stages());
-    const serverTiming = formatServerTiming(chatRetrievalTimings.map((name) => ({ name, durationMs: stages[name] })));
-    async function* resumed(): AsyncGenerator<ChatEvent> {
-      try {
-        if (first.done) return;
-        yield first.value;
-        yield* events;
-      } finally {
-        await events.return(undefined);
-      }
-    }
-    const stream = createSseStream(chatCompletionChunks(resumed(), identity, { includeUsage: body.stream_options?.include_usage === true }), {
-      framing: openAiSseFraming,
-      pingIntervalMs: 15_000,
-      maxDurationMs: 5 * 60_000,
-      onStop: () => abort.abort(),
-      onError(error) {
-        if (error instanceof AppError) return { code: error.code, message: error.message };
-        services.log.error("chat_completions.stream_failed", { request_id: c.var.requestId, error: String(error) });
-        return { code: "INTERNAL", message: "the answer could not be completed" };
-      },
-    });
-    return new Response(stream, {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
-        "x-accel-buffering": "no",
-        ...(serverTiming ? { "server-timing": serverTiming } : {}),
-      },
-    });
+    const { events, serverTiming } = await startChatEvents(c, services.chat.chat(request));
+    const chunks = chatCompletionChunks(events, identity, { includeUsage: body.stream_options?.include_usage === true });
+    return chatSseResponse(c, chunks, { abort, serverTiming, framing: openAiSseFraming, failureLog: "chat_completions.stream_failed" });
   });
 
 /** API reference (functions/openapi/). */

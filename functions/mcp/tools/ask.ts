@@ -8,13 +8,12 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { generatedTokens } from "../../../src/core/limits/generated-tokens.js";
 import { parseMetadataFilter } from "../../../src/core/search/metadata-filter.js";
-import type { GenerationUsage } from "../../../src/ports/generator.js";
 import { chatSchema, reservedFilterKeys } from "../../schemas.js";
 import { passagesAreData, passageText } from "../passage-text.js";
 import { chargeRateLimit, requireToolScope, runTool, type ToolContext } from "../tool-context.js";
 import { filterArgument, modeDescription } from "./search.js";
+import { chargeGeneratedTokens } from "../../chat-streaming.js";
 
 const askArguments = z.strictObject({
   question: chatSchema.shape.messages.element.shape.content.describe("The question, self-contained (the tool does not see the conversation)."),
@@ -50,11 +49,7 @@ export function registerAskTool(server: McpServer, context: ToolContext): void {
           signal: extra.signal,
           spans: context.spans,
           // As POST /v1/chat: count the generated tokens and charge them to the key's daily budget.
-          onGenerated: async (output: { usage?: GenerationUsage; characters: number }) => {
-            const tokens = generatedTokens(output);
-            if (tokens > 0) services.metrics.record({ kind: "generation_tokens", tenant: tenantId, tokens });
-            await services.limits.recordGeneration(access, output);
-          },
+          onGenerated: chargeGeneratedTokens(services, tenantId, access),
         });
         context.requestCounts.sources = (context.requestCounts.sources ?? 0) + answer.sources.length;
         const parts = [answer.answer.trim() === "" ? "(no answer)" : answer.answer.trim()];
