@@ -10,6 +10,7 @@ import { cors } from "./middleware/cors.js";
 import { handleError, handleNotFound } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
 import { chatRoutes } from "./routes/chat.js";
+import { answerCacheRoutes } from "./routes/answer-cache.js";
 import { consistencyRoutes } from "./routes/consistency.js";
 import { demoRoutes } from "./routes/demo.js";
 import { documentRoutes } from "./routes/documents.js";
@@ -59,6 +60,7 @@ export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   const widgetCors = cors();
   app.use("/v1/chat", widgetCors);
   app.use("/v1/feedback", widgetCors);
+  app.use("/v1/search", widgetCors); // the widget's search mode (data-mode="search")
   // The OpenAI-compatible API: browser clients too (OpenAI's SDK adds x-stainless-* headers), and errors OpenAI clients read.
   app.use("/v1/chat/completions", cors({ allowHeaders: ["authorization", "content-type", "*"] }));
   app.use("/v1/models", cors({ allowMethods: ["GET"], allowHeaders: ["authorization", "*"] }));
@@ -69,6 +71,7 @@ export function createApp(resolveServices: (env: Env) => Promise<Services>) {
   app.route("/v1/sources", sourceRoutes);
   app.route("/v1/search", searchRoutes);
   app.route("/v1/chat", chatRoutes);
+  app.route("/v1/cache", answerCacheRoutes);
   app.route("/v1", openAiCompatRoutes);
   app.route("/v1/feedback", feedbackRoutes);
   app.route("/v1/index", indexRoutes);

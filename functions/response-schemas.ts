@@ -113,6 +113,15 @@ const scoring = z
   })
   .meta({ description: "How a result got its place: each leg's rank and score, the fused and the rerank score" });
 
+const snippetFields = {
+  snippet: z
+    .string()
+    .describe("Plain text of the passage for display: Markdown syntax removed (links become their text; images, HTML tags, emphasis, code and heading markers, `:::` containers dropped), a window of about 240 characters around where the query's words are densest, cut on word boundaries with `…` where text was left out; the passage's beginning when no word matches"),
+  snippet_highlights: z
+    .array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]))
+    .describe("Where the query's words are in `snippet` (matched as the keyword search matches them: stemmed, so `configuring` marks `configure`): `[start, end)` offsets in UTF-16 code units, as JavaScript's `slice` counts, ascending. Plain offsets rather than markup: escape the snippet and wrap these ranges to show them"),
+};
+
 export const searchResponseSchema = z.object({
   results: z.array(
     z.object({
@@ -127,6 +136,7 @@ export const searchResponseSchema = z.object({
       page: pageNumber.optional().describe("PDFs: the page the passage starts on (absent for other formats)"),
       page_end: pageNumber.optional().describe("PDFs: the page it ends on (the same page unless it runs over a page break)"),
       scoring,
+      ...snippetFields,
     }),
   ),
   timings: searchTimings,
@@ -144,6 +154,7 @@ const chatSource = z.object({
   page: pageNumber.optional().describe("PDFs: the page the passage starts on"),
   page_end: pageNumber.optional().describe("PDFs: the page it ends on"),
   scoring: scoring.optional(),
+  ...snippetFields,
 });
 
 const chatTimings = searchTimings.extend({
@@ -161,6 +172,10 @@ const groundedField = z
   .boolean()
   .describe("False when the documents do not answer the question: the answer is a short decline that cites no source (the sources are what retrieval found). True when it answers from the sources");
 
+const cacheField = z
+  .enum(["hit", "miss", "bypass"])
+  .describe("The answer cache: `hit` (the stored answer to this or a near-identical question, for the same settings and content), `miss` (answered afresh, and stored if complete), `bypass` (`cache: false`, a conversation with history, or the cache is off). Also the `X-Cache` header");
+
 export const chatAnswerSchema = z.object({
   answer: z.string(),
   sources: z.array(chatSource),
@@ -170,6 +185,7 @@ export const chatAnswerSchema = z.object({
   degraded: chatDegradation.optional(),
   notices: z.array(chatNotice).optional(),
   grounded: groundedField,
+  cache: cacheField,
 });
 
 /** The `data` of each chat stream event. */
@@ -177,7 +193,7 @@ export const chatSourcesEventSchema = z.object({ sources: z.array(chatSource) })
 export const chatNoticeEventSchema = chatNotice.describe("The language model is unavailable: the answer is extractive");
 export const chatDeltaEventSchema = z.object({ text: z.string() }).describe("The next piece of the answer");
 export const chatDoneEventSchema = z
-  .object({ timings: chatTimings, usage: generationUsage.optional(), retrieval_queries: z.array(z.string()), degraded: chatDegradation.optional(), grounded: groundedField })
+  .object({ timings: chatTimings, usage: generationUsage.optional(), retrieval_queries: z.array(z.string()), degraded: chatDegradation.optional(), grounded: groundedField, cache: cacheField })
   .describe("Last event of a complete answer");
 export const streamErrorEventSchema = z
   .object({ code: z.string().describe("An error code, or TIMEOUT"), message: z.string() })
@@ -333,3 +349,6 @@ export const sourceViewSchema = z.object({
 export const sourceListSchema = z.object({ sources: z.array(sourceViewSchema) });
 
 export const sourceDeletedSchema = z.object({ id: z.string(), status: z.literal("deleted"), documents: count.describe("Documents deleted with it") });
+
+/** DELETE /v1/cache. */
+export const answerCachePurgeSchema = z.object({ deleted: count.describe("Cached answers removed") });

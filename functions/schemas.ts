@@ -110,6 +110,10 @@ export const chatSchema = z.strictObject({
   filter: metadataFilterSchema,
   rerank: z.boolean().optional(),
   stream: z.boolean().default(true),
+  cache: z
+    .boolean()
+    .default(true)
+    .describe("false: answer afresh and store nothing in the answer cache (`X-Cache: bypass`)"),
 });
 
 export const indexSettingsSchema = z.strictObject({

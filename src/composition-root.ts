@@ -49,6 +49,9 @@ import type { Reranker } from "./ports/reranker.js";
 import type { TenantStore } from "./ports/tenant-store.js";
 import type { VectorIndex } from "./ports/vector-index.js";
 import { ChatService } from "./services/chat-service.js";
+import { AnswerCache } from "./services/answer-cache/answer-cache.js";
+import { answerCacheFingerprint } from "./services/answer-cache/fingerprint.js";
+import { D1AnswerCacheStore } from "./adapters/cloudflare/d1-answer-cache-store.js";
 import { ChatModels } from "./services/chat-models.js";
 import { ConsistencyService } from "./services/consistency-service.js";
 import { DocumentService } from "./services/document-service.js";
@@ -247,6 +250,17 @@ export async function createServices(env: Env, options: CompositionOptions = {})
     log,
     options: { maxBacklog: config.ingestMaxBacklog, backlogRetryAfterSeconds: config.ingestBacklogRetryAfterSeconds, maxUploadBytes: config.uploadMaxBytes },
   });
+  const chat = new ChatService({
+    search,
+    generator,
+    // The extractive generator cannot rewrite queries; rules do it then.
+    rewriter: new QueryRewriter({ llm: rewriter, log }),
+    // When the language model is unavailable, answers quote the sources instead.
+    fallback: config.generator.kind === "extractive" ? undefined : new ExtractiveGenerator(),
+    log,
+    metrics,
+    grounding: config.grounding,
+  });
   return {
     health: new HealthService({ mode, guard, embedderModel: embedder.model, generatorModel: generator.model, log }),
     documents,
@@ -254,17 +268,8 @@ export async function createServices(env: Env, options: CompositionOptions = {})
     tenants: new TenantService({ tenants, queue, log }),
     search,
     settings,
-    chat: new ChatService({
-      search,
-      generator,
-      // The extractive generator cannot rewrite queries; rules do it then.
-      rewriter: new QueryRewriter({ llm: rewriter, log }),
-      // When the language model is unavailable, answers quote the sources instead.
-      fallback: config.generator.kind === "extractive" ? undefined : new ExtractiveGenerator(),
-      log,
-      metrics,
-      grounding: config.grounding,
-    }),
+    chat,
+    answerCache: new AnswerCache({ store: new D1AnswerCacheStore(env.DB), chat, fingerprint: answerCacheFingerprint(config), options: config.answerCache, log }),
     chatModels: new ChatModels({ generator: { model: generator.model, provider: config.generator.kind } }),
     feedback: new FeedbackService({ store: new D1FeedbackStore(env.DB) }),
     limits: new UsageLimits({ limiter: env.RATE_LIMITER ? new DurableObjectRateLimiter(env.RATE_LIMITER) : undefined, defaults: config.limits, log }),

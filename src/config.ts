@@ -94,6 +94,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** The retrieval-confidence gate before generation (GROUNDING_*; core/answer/grounding-gate.ts). */
   grounding: GroundingGateSettings;
+  /** Chat's answer cache (ANSWER_CACHE_*; services/answer-cache/answer-cache.ts): TTL (0: off), entries per tenant, near-duplicate similarity. */
+  answerCache: { ttlSeconds: number; maxEntries: number; similarity: number };
 }
 
 /** The variables this module reads; a structural subset of `Env`. */
@@ -156,6 +158,9 @@ export interface ConfigSource {
   RATE_LIMIT_INGEST_PER_MINUTE_PER_KEY?: string;
   RATE_LIMIT_DAILY_REQUESTS_PER_KEY?: string;
   RATE_LIMIT_DAILY_TOKENS_PER_KEY?: string;
+  ANSWER_CACHE_TTL_SECONDS?: string;
+  ANSWER_CACHE_MAX_ENTRIES?: string;
+  ANSWER_CACHE_SIMILARITY?: string;
 }
 
 export const localDevApiKey = "local-dev-key";
@@ -309,6 +314,11 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     searchMaxTopK: number("SEARCH_MAX_TOP_K", 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer between 1 and 100"),
     keywordExpansion: readKeywordExpansion(value, number),
     grounding: readGrounding(value),
+    answerCache: {
+      ttlSeconds: number("ANSWER_CACHE_TTL_SECONDS", 86_400, (n) => Number.isInteger(n) && n >= 0 && n <= 30 * 86_400, "a whole number of seconds from 0 (off) to 2592000 (30 days)"),
+      maxEntries: number("ANSWER_CACHE_MAX_ENTRIES", 1000, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, "an integer between 1 and 100000"),
+      similarity: number("ANSWER_CACHE_SIMILARITY", 0.7, (n) => n > 0 && n <= 1, "a number above 0, at most 1 (1: the same word pairs only)"),
+    },
   };
 }
 

@@ -127,6 +127,21 @@ export function renderSpeedReport(run: SpeedRun, r: ReportContext): string {
   }
   add();
   add(
+    "The same question at the client's clock (sub-millisecond, unlike workerd's whole milliseconds): HTTP p50 of each mode over the same keep-alive connection. " +
+      "Every mode pays the same HTTP and routing cost, so this ratio understates the server-side one a little; both are shown.",
+  );
+  add();
+  add("| chunks | keyword-only HTTP p50 | vector-only HTTP p50 | hybrid HTTP p50 | hybrid ÷ slower leg (HTTP) |");
+  add("| ---: | ---: | ---: | ---: | ---: |");
+  for (const s of run.sizes) {
+    const keyword = s.keywordOnly.http.p50;
+    const vector = s.vectorOnly.http.p50;
+    add(
+      `| ${fmtInt(s.chunks)} | ${formatMs(keyword)} ms | ${formatMs(vector)} ms | ${formatMs(s.hybrid.http.p50)} ms | ${fmtRatio(ratio(s.hybrid.http.p50, Math.max(keyword, vector)))} |`,
+    );
+  }
+  add();
+  add(
     "Against the floor: the raw work of the same queries at the same size, measured in this run — raw SQLite FTS5 (section 4's reference) plus the plain-loop cosine scan over a " +
       `${r.dimensions}-d Float32Array of the same number of rows (section 3's yardstick; the random matrix there, as scan time does not depend on the values).`,
   );

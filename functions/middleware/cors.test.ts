@@ -17,7 +17,7 @@ describe("CORS for the widget's routes", () => {
     await ingest([officeHours]);
   });
 
-  it.each(["/v1/chat", "/v1/feedback"])("answers the preflight of %s before authentication", async (path) => {
+  it.each(["/v1/chat", "/v1/feedback", "/v1/search"])("answers the preflight of %s before authentication", async (path) => {
     const response = await preflight(path);
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
@@ -52,9 +52,23 @@ describe("CORS for the widget's routes", () => {
     expect((await response.json<{ error: { code: string } }>()).error.code).toBe("UNAUTHORIZED");
   });
 
+  it("adds it to search results (the widget's search mode)", async () => {
+    const response = await SELF.fetch("http://edge-rag.test/v1/search", {
+      method: "POST",
+      headers: { origin, authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ query: "When is support open?" }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-expose-headers")).toBe("retry-after");
+    const body = await response.json<{ results: { document_id: string }[] }>();
+    expect(body.results.map((result) => result.document_id)).toContain(officeHours.id);
+  });
+
   it("leaves the admin routes without CORS", async () => {
-    const search = await preflight("/v1/search");
-    expect(search.headers.has("access-control-allow-origin")).toBe(false);
+    for (const path of ["/v1/documents", "/v1/keys", "/v1/index/stats"]) {
+      expect((await preflight(path)).headers.has("access-control-allow-origin"), path).toBe(false);
+    }
     const documents = await SELF.fetch("http://edge-rag.test/v1/documents", { headers: { origin, authorization: `Bearer ${apiKey}` } });
     expect(documents.status).toBe(200);
     expect(documents.headers.has("access-control-allow-origin")).toBe(false);

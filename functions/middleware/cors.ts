@@ -9,8 +9,9 @@
  * Authorization header, never with cookies, so no credentials are allowed
  * (`Access-Control-Allow-Credentials` is never sent) and a foreign page gains
  * nothing it could not do with the key itself. Per-key origin allowlists come
- * with publishable keys (the tenancy issue). Only the admin API's browser
- * routes use this; /v1/documents and /v1/search stay same-origin only.
+ * with publishable keys (the tenancy issue). Only the widget's routes use
+ * this (/v1/chat, /v1/feedback, /v1/search) and the OpenAI-compatible ones;
+ * /v1/documents and the other admin routes stay same-origin only.
  */
 import type { MiddlewareHandler } from "hono";
 

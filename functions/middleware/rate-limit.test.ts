@@ -114,6 +114,27 @@ describe("rate limits over HTTP", () => {
     expect429(await chat(widget, "203.0.113.10"), "RATE_LIMITED", 61);
   });
 
+  it("limits a publishable key's searches (the widget's search mode) per client address: 120 per minute by default, its own bucket beside chat", async () => {
+    const tenant = await createTenant();
+    const widget = await createKey(tenant, ["publishable"]);
+    const first = await search(widget, "203.0.113.20");
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.headers.get("access-control-allow-origin")).toBe("*");
+    expect([first.headers.get("ratelimit-limit"), first.headers.get("ratelimit-remaining")]).toEqual(["120", "119"]);
+
+    await setLimits(tenant, { search_per_minute_per_ip: 3 });
+    expect((await search(widget, "203.0.113.20")).status).toBe(200);
+    expect((await search(widget, "203.0.113.20")).status).toBe(200);
+    const refused = await search(widget, "203.0.113.20");
+    expect429(refused, "RATE_LIMITED", 61);
+    expect(refused.body.error.message).toMatch(/3 searches per minute from one client address/);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    expect(refused.headers.get("access-control-expose-headers")).toMatch(/retry-after/);
+    // Searching does not use up the address's chat allowance, nor another address's searches.
+    expect((await chat(widget, "203.0.113.20")).status).toBe(200);
+    expect((await search(widget, "203.0.113.21")).status).toBe(200);
+  });
+
   it("limits ingestion per key on create, batch and delete", async () => {
     const tenant = await createTenant({ ingest_per_minute_per_key: 1 });
     const key = await createKey(tenant, ["ingest"]);

@@ -11,6 +11,7 @@ import type { BuildOptions } from "./build-document.js";
 import { version } from "../../package.json";
 import { apiReferenceOperations } from "../routes/api-reference.js";
 import { chatOperations } from "../routes/chat.js";
+import { answerCacheOperations } from "../routes/answer-cache.js";
 import { consistencyOperations } from "../routes/consistency.js";
 import { demoOperations } from "../routes/demo.js";
 import { documentOperations } from "../routes/documents.js";
@@ -30,6 +31,7 @@ export const apiOperations: readonly ApiOperation[] = [
   ...sourceOperations,
   ...searchOperations,
   ...chatOperations,
+  ...answerCacheOperations,
   ...openAiCompatOperations,
   ...feedbackOperations,
   ...indexOperations,

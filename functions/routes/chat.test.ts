@@ -49,6 +49,16 @@ describe("POST /v1/chat", () => {
     expect(typeof done.timings.retrieval_ms).toBe("number");
   });
 
+  it("gives each source a plain-text snippet with the question's words marked", async () => {
+    const response = await api("POST", "/v1/chat", { messages: [{ role: "user", content: "How long do I have to ask for a refund?" }], stream: false });
+    const refund = response.body.sources.find((source: { text: string }) => source.text.includes("30 days"));
+    expect(refund.snippet).toContain("You can request a full refund within 30 days of purchase.");
+    expect(refund.snippet).not.toContain("#");
+    const marked = refund.snippet_highlights.map(([start, end]: [number, number]) => refund.snippet.slice(start, end).toLowerCase());
+    expect(marked).toContain("refund");
+    expect(marked.every((word: string) => ["long", "ask", "refund", "refunds", "refunded"].includes(word))).toBe(true);
+  });
+
   it("keeps the fused search order for the sources", async () => {
     const question = "What does error code E4 mean?";
     const { events } = await chatStream({ messages: [{ role: "user", content: question }], top_k: 4 });

@@ -13,6 +13,11 @@
  * the embedding model down) is answered as a plain JSON error with its
  * status, not as a 200 stream holding an `error` event; failures after the
  * sources (generation) still end the stream with an `error` event.
+ *
+ * Answers go through the answer cache (services/answer-cache/): `X-Cache`
+ * and `cache` in `done` (or the JSON) say `hit`, `miss` or `bypass`; a hit
+ * replays the stored events and charges no generated tokens, but counts
+ * against the rate limit like any chat request.
  */
 import { Hono } from "hono";
 import { formatServerTiming, serverTimingMetrics } from "../../src/core/observability/server-timing.js";
@@ -31,6 +36,8 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
   const { services, tenantId, access } = c.var;
   // Aborted when the client goes away, so generation stops mid-token.
   const abort = new AbortController();
+  // Everything of the body but the question, the framing and the switch changes the answer: it keys the cache.
+  const { messages: _messages, stream: _stream, cache, ...settings } = body;
   const request = {
     tenantId,
     messages: body.messages,
@@ -43,15 +50,21 @@ export const chatRoutes = new Hono<AppEnv>().post("/", requireScope("query", "pu
     onGenerated: chargeGeneratedTokens(services, tenantId, access),
   };
   if (!body.stream) {
-    const answer = await services.chat.answer(request);
+    const answer = await services.answerCache.answer(request, { cache, settings });
     c.var.requestCounts.sources = answer.sources.length;
     c.header("Server-Timing", formatServerTiming(serverTimingMetrics({ ...answer.timings }, [...chatRetrievalTimings, "first_token", "total"])));
+    c.header("X-Cache", answer.cache);
+    c.var.spans?.setAttribute("cache", answer.cache);
     return c.json(answer);
   }
 
   // Retrieval runs before the headers go out (see the file comment): a failure here is a JSON error.
-  const { events, serverTiming } = await startChatEvents(c, services.chat.chat(request));
-  return chatSseResponse(c, events, { abort, serverTiming, failureLog: "chat.stream_failed" });
+  const cached = await services.answerCache.chat(request, { cache, settings });
+  const { events, serverTiming } = await startChatEvents(c, cached.events);
+  const response = chatSseResponse(c, events, { abort, serverTiming, failureLog: "chat.stream_failed" });
+  response.headers.set("x-cache", cached.cache);
+  c.var.spans?.setAttribute("cache", cached.cache);
+  return response;
 });
 
 /** API reference (functions/openapi/). */
@@ -62,7 +75,7 @@ export const chatOperations: ApiOperation[] = [
     operationId: "chat",
     summary: "Ask a question, answered from the documents with citations",
     description:
-      "Streams Server-Sent Events by default; `stream: false` answers with one JSON object. The retrieval query is the latest user message (a follow-up is rewritten into a standalone query first). Every `[n]` in the answer refers to a source that was sent. A failure before the `sources` event is an HTTP error; after it, an `error` event ends the stream. Callable cross-origin (CORS) and with publishable keys.",
+      "Streams Server-Sent Events by default; `stream: false` answers with one JSON object. The retrieval query is the latest user message (a follow-up is rewritten into a standalone query first). Every `[n]` in the answer refers to a source that was sent. A failure before the `sources` event is an HTTP error; after it, an `error` event ends the stream. Callable cross-origin (CORS) and with publishable keys. Answers are cached per tenant (the same or a near-identical question, with the same settings, against the same documents): the `X-Cache` header and `cache` in `done` (or the JSON) say `hit`, `miss` or `bypass`; `cache: false` bypasses the cache.",
     tags: ["Search and chat"],
     auth: keyWith("query", "publishable"),
     rateLimited: true,

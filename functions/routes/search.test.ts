@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, ingest } from "../../test/helpers.js";
 import { billingGuide, deployGuide, heatPumpManual, officeHours, sampleDocs } from "../demo/sample-docs.js";
+import { markdownToPlainText } from "../../src/core/text/markdown-plain-text.js";
 
 type Result = { chunk_id: string; document_id: string; title: string; text: string; score: number; metadata: Record<string, unknown> };
 
@@ -68,6 +69,40 @@ describe("POST /v1/search", () => {
     const { results } = await search({ query: "evaporator fins maintenance", top_k: 1 });
     expect(results[0]).toMatchObject({ document_id: heatPumpManual.id, title: heatPumpManual.title, metadata: heatPumpManual.metadata });
     expect(results[0]!.chunk_id).toMatch(/^[0-9a-f]{24}:1:\d+$/);
+  });
+
+  describe("snippets", () => {
+    const validationGuide = {
+      id: "validation-guide",
+      title: "Validation",
+      format: "markdown",
+      content:
+        "# Validation\n\n## Configuring validation\n\nRequests are validated with [Zod](https://zod.dev) schemas; **configure** them in `schemas.ts`.\n\n::: code-group\n\n```sh [npm]\nnpm install zod\n```\n\n:::\n\n<Badge text=\"new\" /> Unknown fields are rejected.",
+    };
+    beforeAll(async () => {
+      await ingest([validationGuide]);
+    });
+
+    it("are plain text with the query's words marked as the keyword leg matches them", async () => {
+      const { results } = await search({ query: "configuring Zod validation", mode: "keyword", top_k: 3 });
+      const result = results.find((r) => r.document_id === validationGuide.id) as (Result & { snippet: string; snippet_highlights: [number, number][] }) | undefined;
+      expect(result).toBeDefined();
+      expect(result!.text).toContain("[Zod](https://zod.dev)");
+      for (const syntax of ["](", "**", "`", ":::", "<Badge", "#"]) expect(result!.snippet).not.toContain(syntax);
+      expect(result!.snippet).toContain("Requests are validated with Zod schemas; configure them in schemas.ts.");
+      const marked = result!.snippet_highlights.map(([start, end]) => result!.snippet.slice(start, end).toLowerCase());
+      // Stemmed as the keyword leg stems: "configuring" marks "configure", "validation" marks "validated".
+      expect(new Set(marked)).toEqual(new Set(["validated", "zod", "configure"]));
+    });
+
+    it("of a hit that matches no query word are the passage's beginning", async () => {
+      const { results } = await search({ query: "qqqq zzzz", mode: "vector", top_k: 3 });
+      expect(results.length).toBeGreaterThan(0);
+      for (const result of results as (Result & { snippet: string; snippet_highlights: [number, number][] })[]) {
+        expect(result.snippet_highlights).toEqual([]);
+        expect(markdownToPlainText(result.text).startsWith(result.snippet.replace(/…$/, ""))).toBe(true);
+      }
+    });
   });
 
   it("honours top_k", async () => {

@@ -2,6 +2,9 @@
  * POST /v1/search: hybrid, vector or keyword search over the tenant's
  * documents. Answers with a `Server-Timing` header (embed, vector, keyword,
  * fuse, rerank, total) and puts the result count on the request's log line.
+ * The widget's search mode calls it from other sites: publishable keys may
+ * (from their allowed origins, with CORS from functions/app.ts), limited per
+ * client address by `search_per_minute_per_ip` as chat is by its own figure.
  */
 import { Hono } from "hono";
 import { formatServerTiming, serverTimingMetrics } from "../../src/core/observability/server-timing.js";
@@ -17,7 +20,7 @@ import { searchResponseSchema } from "../response-schemas.js";
 /** The Server-Timing metrics of a search, in pipeline order. */
 export const searchServerTimings = ["embed", "vector", "keyword", "hydrate", "fuse", "rerank", "total"] as const;
 
-export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query"), rateLimit({ action: "search" }), async (c) => {
+export const searchRoutes = new Hono<AppEnv>().post("/", requireScope("query", "publishable"), rateLimit({ action: "search" }), async (c) => {
   const body = await readJson(c, searchSchema, { maxBytes: 64 * 1024 });
   const filter = body.filter === undefined ? undefined : parseMetadataFilter(body.filter, { reservedKeys: reservedFilterKeys });
   const response = await c.var.services.search.search({
@@ -42,9 +45,9 @@ export const searchOperations: ApiOperation[] = [
     operationId: "search",
     summary: "Search the tenant's documents",
     description:
-      "Hybrid (BM25 and vector, fused), vector or keyword search. `filter` uses Vectorize's syntax on metadata and `document_id` (`$eq $ne $in $nin $lt $lte $gt $gte`) and applies inside both legs. `top_k` is capped at 50 unless `SEARCH_MAX_TOP_K` says otherwise. Answers with a `Server-Timing` header.",
+      "Hybrid (BM25 and vector, fused), vector or keyword search. `filter` uses Vectorize's syntax on metadata and `document_id` (`$eq $ne $in $nin $lt $lte $gt $gte`) and applies inside both legs. `top_k` is capped at 50 unless `SEARCH_MAX_TOP_K` says otherwise. Answers with a `Server-Timing` header. Callable cross-origin (CORS) and with publishable keys (the widget's search mode).",
     tags: ["Search and chat"],
-    auth: keyWith("query"),
+    auth: keyWith("query", "publishable"),
     rateLimited: true,
     body: named("SearchRequest", searchSchema),
     responses: { 200: { description: "Results, best first", json: named("SearchResponse", searchResponseSchema) } },

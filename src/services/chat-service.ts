@@ -39,6 +39,7 @@ import type { QueryRewriter } from "./query-rewriter.js";
 import type { Degradation, SearchMode, SearchRequest, SearchResponse, SearchService, SearchTimings } from "./search-service.js";
 import { elapsedMs } from "./timing.js";
 import { boundRetrievalQuery } from "../core/search/retrieval-query.js";
+import { buildSnippet, queryMatchKeys } from "../core/search/snippet.js";
 import { isProviderUnavailable } from "../core/resilience/provider-errors.js";
 import type { Logger } from "./logger.js";
 
@@ -144,7 +145,9 @@ export class ChatService {
     // The sources sent are exactly those that fit in the prompt, so every
     // citation the client can see points at text the generator saw.
     const prompt = planAnswerPrompt({ question, history, sources: retrieved });
-    const sources = prompt.sources;
+    // Snippets of the text sent (the prompt may shorten a source), marked with every query searched.
+    const snippetKeys = queryMatchKeys(queries.join("\n"));
+    const sources = prompt.sources.map((source) => ({ ...source, ...buildSnippet(source.text, snippetKeys) }));
     const retrievalMs = elapsedMs(started);
     yield { event: "sources", data: { sources } };
 

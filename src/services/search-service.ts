@@ -32,6 +32,7 @@ import { legPositions, resultScoring, type ResultScoring } from "../core/search/
 import type { KeywordExpansionOptions } from "../core/search/keyword-expansion.js";
 import { fuseLegs } from "../core/search/hybrid-fusion.js";
 import { applyRerank, planRerank } from "../core/search/rerank.js";
+import { buildSnippet, queryMatchKeys, type Snippet } from "../core/search/snippet.js";
 import { AppError } from "../core/errors.js";
 import { isProviderUnavailable } from "../core/resilience/provider-errors.js";
 import { noopMetrics, type Metrics } from "../ports/metrics.js";
@@ -73,6 +74,9 @@ export interface SearchResult {
   page_end?: number;
   /** Each leg's rank and score, the fused and the rerank score (null where a leg did not return it). */
   scoring: ResultScoring;
+  /** Plain text around the query's words (core/search/snippet.ts) and where they are in it. */
+  snippet: Snippet["snippet"];
+  snippet_highlights: Snippet["snippet_highlights"];
 }
 
 export interface SearchTimings {
@@ -197,14 +201,17 @@ export class SearchService {
       timings.rerank_ms = elapsedMs(rerankStarted);
     }
 
-    const results = ranked.slice(0, request.topK).map(({ chunk, score }) => toResult(chunk, score, resultScoring(chunk.chunkId, scoringParts)));
+    const snippetKeys = queryMatchKeys(request.query);
+    const results = ranked
+      .slice(0, request.topK)
+      .map(({ chunk, score }) => toResult(chunk, score, resultScoring(chunk.chunkId, scoringParts), buildSnippet(chunk.text, snippetKeys)));
     timings.total_ms = elapsedMs(started);
     if (request.countQuery !== false) (this.deps.metrics ?? noopMetrics).record({ kind: "query", tenant: request.tenantId, mode: request.mode, degraded: degraded.length > 0 });
     return { results, timings, ...(degraded.length > 0 ? { degraded } : {}) };
   }
 }
 
-function toResult(chunk: VisibleChunk, score: number, scoring: ResultScoring): SearchResult {
+function toResult(chunk: VisibleChunk, score: number, scoring: ResultScoring, snippet: Snippet): SearchResult {
   return {
     chunk_id: chunk.chunkId,
     document_id: chunk.documentId,
@@ -216,5 +223,6 @@ function toResult(chunk: VisibleChunk, score: number, scoring: ResultScoring): S
     metadata: chunk.metadata,
     ...(chunk.page === null ? {} : { page: chunk.page, page_end: chunk.pageEnd ?? chunk.page }),
     scoring,
+    ...snippet,
   };
 }

@@ -5,6 +5,7 @@
  * reaching a port directly.
  */
 import type { AccessService } from "./access-service.js";
+import type { AnswerCache } from "./answer-cache/answer-cache.js";
 import type { ChatService } from "./chat-service.js";
 import type { ChatModels } from "./chat-models.js";
 import type { ConsistencyService } from "./consistency-service.js";
@@ -31,6 +32,8 @@ export interface Services {
   search: SearchService;
   settings: IndexSettings;
   chat: ChatService;
+  /** Chat through the answer cache (POST /v1/chat), and its purge (DELETE /v1/cache). */
+  answerCache: AnswerCache;
   /** The model ids of the OpenAI-compatible API (GET /v1/models). */
   chatModels: ChatModels;
   feedback: FeedbackService;

@@ -163,6 +163,15 @@ describe("answers match the OpenAPI document", () => {
     expect((await exchange("GET", "/v1/feedback?from=soon")).status).toBe(400);
   });
 
+  it("answer cache", async () => {
+    const body = { messages: [{ role: "user", content: "How often does the fog horn sound?" }] };
+    expect((await exchange("POST", "/v1/chat", json({ ...body, stream: false }))).body.cache).toBe("miss");
+    expect((await exchange("POST", "/v1/chat", json({ ...body, stream: false }))).body.cache).toBe("hit");
+    expect((await exchange("POST", "/v1/chat", json(body))).headers.get("x-cache")).toBe("hit");
+    expect((await exchange("POST", "/v1/chat", json({ ...body, cache: false }))).headers.get("x-cache")).toBe("bypass");
+    expect((await exchange("DELETE", "/v1/cache")).body.deleted).toBeGreaterThan(0);
+  });
+
   it("index", async () => {
     expect((await exchange("GET", "/v1/index/stats")).body.documents.total).toBeGreaterThanOrEqual(3);
     await exchange("GET", "/v1/index/settings");

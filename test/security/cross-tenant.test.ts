@@ -171,7 +171,7 @@ describe("cross-tenant isolation", () => {
         // A's question, and A's exact chunk texts (a leak would rank first in the vector leg).
         for (const query of [aQuestion, ...aChunkTexts]) {
           const response = await search(caller, { query, mode });
-          if (!allowed(caller, "query")) {
+          if (!allowed(caller, "query", "publishable")) {
             expect(response.status, `${caller.name}: ${response.text}`).toBe(403);
             expectSafeError(response, caller.name);
             continue;

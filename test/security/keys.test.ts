@@ -45,7 +45,8 @@ const routes: Route[] = [
   { method: "GET", path: "/v1/documents/seed", expect: byScopes(["admin", "ingest", "query", "ingest+query"], 200) },
   // Passing the scope check on a document that does not exist: 404.
   { method: "DELETE", path: "/v1/documents/absent", expect: byScopes(["admin", "ingest", "ingest+query"], 404) },
-  { method: "POST", path: "/v1/search", body: () => ({ query: "seed document" }), expect: byScopes(["admin", "query", "ingest+query"], 200) },
+  // The widget's search mode: publishable keys may search (from their allowed origins).
+  { method: "POST", path: "/v1/search", body: () => ({ query: "seed document" }), expect: byScopes(["admin", "query", "publishable", "ingest+query"], 200) },
   { method: "POST", path: "/v1/chat", body: () => ({ messages: [{ role: "user", content: "What is the seed?" }], stream: false }), expect: byScopes(["admin", "query", "publishable", "ingest+query"], 200) },
   { method: "POST", path: "/v1/chat", body: () => ({ messages: [{ role: "user", content: "What is the seed?" }] }), expect: byScopes(["admin", "query", "publishable", "ingest+query"], 200) },
   {
@@ -58,6 +59,7 @@ const routes: Route[] = [
   { method: "GET", path: "/v1/index/settings", expect: byScopes(["admin", "ingest", "query", "ingest+query"], 200) },
   // Per tenant: its admin keys (and the operator).
   { method: "PUT", path: "/v1/index/settings", body: () => ({}), expect: byScopes(["admin"], 200) },
+  { method: "DELETE", path: "/v1/cache", expect: byScopes(["admin"], 200) },
   { method: "POST", path: "/v1/tenants", body: () => ({ name: "matrix" }), expect: operatorOnly(201) },
   { method: "GET", path: "/v1/tenants", expect: byScopes(["admin"], 200) },
   { method: "GET", label: "/v1/tenants/:own", path: () => Promise.resolve(`/v1/tenants/${tenant}`), expect: byScopes(["admin"], 200) },
@@ -126,9 +128,10 @@ describe("API keys", () => {
 
     it("the publishable key's refusals are about its scope, not its (allowed) origin", async () => {
       for (const [method, path, body] of [
-        ["POST", "/v1/search", { query: "seed" }],
         ["GET", "/v1/documents", undefined],
         ["POST", "/v1/documents", { content: "x" }],
+        ["POST", "/v1/documents/batch", { documents: [{ id: "x", content: "x" }] }],
+        ["DELETE", "/v1/documents/seed", undefined],
         ["GET", "/v1/keys", undefined],
         ["POST", "/v1/keys", { scopes: ["publishable"], origins: ["https://shop.example.com"] }],
         ["GET", "/v1/index/stats", undefined],
@@ -204,6 +207,20 @@ describe("API keys", () => {
     it("checks the origin on every route, not only chat", async () => {
       const response = await call("POST", "/v1/feedback", { key: key.key, headers: { origin: "https://evil.example" }, body: { rating: "up", question: "q", answer: "a", sources: [] } });
       expect(response.status).toBe(403);
+      const search = await call("POST", "/v1/search", { key: key.key, headers: { origin: "https://evil.example" }, body: { query: "harvest" } });
+      expect(search.status).toBe(403);
+      expect(search.body.error.message).toMatch(/origin/);
+      expect(search.headers.get("access-control-allow-origin")).toBe("*");
+    });
+
+    it("searches from an allowed origin (the widget's search mode), with CORS headers", async () => {
+      const response = await call("POST", "/v1/search", { key: key.key, headers: { origin: "https://a.example.org" }, body: { query: "When does the harvest start?" } });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.results[0].document_id).toBe("seed");
+      expect(response.headers.get("access-control-allow-origin")).toBe("*");
+      // Still not the documents themselves, nor changing them.
+      expect((await call("GET", "/v1/documents/seed", { key: key.key, headers: { origin: "https://a.example.org" } })).status).toBe(403);
+      expect((await call("DELETE", "/v1/documents/seed", { key: key.key, headers: { origin: "https://a.example.org" } })).status).toBe(403);
     });
 
     it("secret keys ignore Origin (they are not for browsers)", async () => {

@@ -277,7 +277,7 @@ describe("(c) citations of sources that were not sent are dropped", () => {
   });
 
   it("by the chat service, around a generator that cites [99]", async () => {
-    const results = [1, 2].map((n) => ({ chunk_id: `c${n}`, document_id: `d${n}`, title: `T${n}`, heading: "", text: `Fact ${n}.`, score: 1, source_url: null, metadata: {}, scoring: { keyword_rank: n, keyword_score: 1, vector_rank: null, vector_score: null, fused_score: null, rerank_score: null } }));
+    const results = [1, 2].map((n) => ({ chunk_id: `c${n}`, document_id: `d${n}`, title: `T${n}`, heading: "", text: `Fact ${n}.`, score: 1, source_url: null, metadata: {}, scoring: { keyword_rank: n, keyword_score: 1, vector_rank: null, vector_score: null, fused_score: null, rerank_score: null }, snippet: `Fact ${n}.`, snippet_highlights: [] }));
     const search = { search: async (_request: SearchRequest): Promise<SearchResponse> => ({ results, timings: { embed_ms: 0, vector_ms: 0, keyword_ms: 0, hydrate_ms: 0, fuse_ms: 0, rerank_ms: 0, total_ms: 0 } }) };
     const generator: Generator = {
       model: "hostile-test",

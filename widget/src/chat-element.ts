@@ -2,7 +2,8 @@
  * `<rag-chat>`: the chat assistant as a custom element in an open shadow
  * root (host-page CSS cannot reach in, ours cannot leak out). Two modes:
  * "launcher" (a floating button that opens a modal dialog with a focus trap;
- * Esc closes it and returns focus) and "inline" (the panel in the page flow).
+ * Esc closes it and returns focus) and "inline" (the panel in the page flow;
+ * `data-mode="page"` is inline too, laid out full-page by modes/page-mode.ts).
  *
  * Screen readers hear completed messages, not every token: the log is an
  * `aria-live="polite"` region, and the answer being streamed sits in an
@@ -12,10 +13,12 @@
 import { createConversationStore, type ChatMessage, type ConversationStore } from "./conversation-store.js";
 import { h } from "./dom-builder.js";
 import { sendFeedback } from "./feedback-client.js";
+import { trapTab } from "./focus-trap.js";
 import { sanitizeHtml } from "./html-sanitizer.js";
 import { format, type Strings } from "./i18n.js";
 import { icon } from "./icons.js";
 import { isSafeUrl, renderMarkdown } from "./markdown-renderer.js";
+import { snippetNodes } from "./snippet.js";
 import { ChatStreamError, streamChat, type ChatSource, type ChatTurn } from "./sse-client.js";
 import styles from "./styles.css";
 import { optionAttributes, readOptions, type DisplayMode, type WidgetOptions } from "./widget-options.js";
@@ -309,18 +312,7 @@ export class RagChatElement extends HTMLElement {
       event.stopPropagation();
       this.close();
     } else if (event.key === "Tab") {
-      // Focus trap: Tab and Shift+Tab cycle through the dialog's controls.
-      const focusable = [...this.#panel.querySelectorAll<HTMLElement>("button, textarea, a[href], summary, [tabindex]:not([tabindex='-1'])")].filter(
-        (element) => !(element as HTMLButtonElement).disabled && element.getClientRects().length > 0 && !element.closest("[inert]"),
-      );
-      if (focusable.length === 0) return;
-      const first = focusable[0]!;
-      const last = focusable[focusable.length - 1]!;
-      const active = this.#root.activeElement;
-      if (event.shiftKey ? active === first || !focusable.includes(active as HTMLElement) : active === last) {
-        event.preventDefault();
-        (event.shiftKey ? last : first).focus();
-      }
+      trapTab(event, this.#panel, this.#root); // focus stays in the dialog
     }
   }
 
@@ -510,7 +502,6 @@ export class RagChatElement extends HTMLElement {
         ...sources.map((source) => {
           const title = source.title || s.untitled;
           const url = source.source_url && isSafeUrl(source.source_url) ? source.source_url : undefined;
-          const snippet = source.text.length > 220 ? `${source.text.slice(0, 220).trimEnd()}…` : source.text;
           // The heading path starts with the document's title, shown already.
           const heading = source.heading?.startsWith(`${source.title} > `) ? source.heading.slice(source.title.length + 3) : source.heading === source.title ? "" : source.heading;
           return h(
@@ -519,7 +510,8 @@ export class RagChatElement extends HTMLElement {
             h("span", { class: "source-number" }, `[${source.n}]`),
             url ? h("a", { class: "source-title", href: url, target: "_blank", rel: "noopener noreferrer" }, title) : h("span", { class: "source-title" }, title),
             heading && h("div", { class: "host" }, heading),
-            h("p", {}, snippet),
+            // The API's plain-text snippet with the question's words marked; else the start of the raw passage.
+            h("p", {}, snippetNodes(source.snippet ?? (source.text.length > 220 ? `${source.text.slice(0, 220).trimEnd()}…` : source.text), source.snippet && source.snippet_highlights)),
             url && h("div", { class: "host" }, new URL(url).host),
           );
         }),

@@ -16,7 +16,7 @@ import { launchChromium } from "../test/chromium.js";
 import { serveStatic } from "../test/static-server.js";
 import { xssPayloads } from "../test/xss-payloads.js";
 
-const allowedTags = ["P", "BR", "STRONG", "EM", "CODE", "PRE", "UL", "OL", "LI", "BLOCKQUOTE", "HR", "A", "BUTTON"];
+const allowedTags = ["P", "BR", "STRONG", "EM", "CODE", "PRE", "UL", "OL", "LI", "BLOCKQUOTE", "HR", "A", "BUTTON", "SPAN"];
 const allowedAttributes = ["href", "class", "type", "start", "data-cite", "data-testid", "aria-label", "target", "rel"];
 
 interface Rendered {

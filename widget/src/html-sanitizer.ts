@@ -7,7 +7,7 @@
  */
 import DOMPurify from "dompurify";
 
-const allowedTags = ["p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "hr", "a", "button"];
+const allowedTags = ["p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "hr", "a", "button", "span"];
 const allowedAttributes = ["href", "class", "type", "start", "data-cite", "data-testid", "aria-label"];
 
 // The bundle has its own DOMPurify instance, so these hooks never touch a

@@ -53,7 +53,11 @@ describe("renderInline", () => {
 
   it("turns citations of the answer's sources into buttons, and leaves other brackets alone", () => {
     const options = { citations: new Set([1, 2]), citationLabel: (n: number) => `Source ${n}: "T"` };
-    expect(renderInline("Yes [1].", options)).toBe('Yes <button type="button" class="cite" data-cite="1" data-testid="rag-chat-citation" aria-label="Source 1: &quot;T&quot;">1</button>.');
+    expect(renderInline("Yes [1].", options)).toBe(
+      'Yes <span class="nowrap"><button type="button" class="cite" data-cite="1" data-testid="rag-chat-citation" aria-label="Source 1: &quot;T&quot;">1</button>.</span>',
+    );
+    expect(renderInline("Yes [1] and no.", options)).toMatch(/^Yes <button[^>]*>1<\/button> and no\.$/);
+    expect(renderInline("[3].", options)).toBe("[3].");
     expect(renderInline("[1, 2]", options)).toMatch(/^<button[^>]*data-cite="1"[^>]*>1<\/button><button[^>]*data-cite="2"[^>]*>2<\/button>$/);
     expect(renderInline("[3] and [1, 3]", options)).toBe("[3] and [1, 3]");
     expect(renderInline("[1]")).toBe("[1]");

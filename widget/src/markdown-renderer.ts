@@ -117,7 +117,7 @@ function renderBlocks(lines: string[], options: MarkdownOptions, depth: number):
 
 // Code spans | links and images | bare URLs | citations such as [1] or [1, 3].
 const inlinePattern =
-  /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)|!?\[([^\]\n]{1,500})\]\(\s*<?([^\s<>()]{1,2048})>?(?:\s+"[^"\n]*")?\s*\)|https?:\/\/[^\s<>"'`]*[^\s<>"'`.,;:!?)\]]|\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g;
+  /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)|!?\[([^\]\n]{1,500})\]\(\s*<?([^\s<>()]{1,2048})>?(?:\s+"[^"\n]*")?\s*\)|https?:\/\/[^\s<>"'`]*[^\s<>"'`.,;:!?)\]]|\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]([.,;:!?]*)/g;
 
 /** Renders one line of inline Markdown. */
 export function renderInline(text: string, options: MarkdownOptions = {}): string {
@@ -132,7 +132,7 @@ export function renderInline(text: string, options: MarkdownOptions = {}): strin
       const label = emphasis(escapeHtml(match[3]));
       html += isSafeUrl(match[4]!) ? `<a href="${escapeHtml(match[4]!)}">${label}</a>` : label;
     } else if (match[5] !== undefined) {
-      html += citations(match[0], match[5], options);
+      html += citations(match[0], match[5], match[6]!, options);
     } else {
       html += isSafeUrl(match[0]) ? `<a href="${escapeHtml(match[0])}">${escapeHtml(match[0])}</a>` : escapeHtml(match[0]);
     }
@@ -140,13 +140,15 @@ export function renderInline(text: string, options: MarkdownOptions = {}): strin
   return html + emphasis(escapeHtml(text.slice(last)));
 }
 
-function citations(raw: string, list: string, options: MarkdownOptions): string {
+/** Citation buttons; punctuation right after them stays on their line ("Time [1]." never wraps before the "."). */
+function citations(raw: string, list: string, punctuation: string, options: MarkdownOptions): string {
   const numbers = list.split(",").map((n) => Number(n.trim()));
   if (!options.citations || !numbers.every((n) => options.citations!.has(n))) return escapeHtml(raw);
   const label = options.citationLabel ?? ((n: number) => `Source ${n}`);
-  return numbers
+  const buttons = numbers
     .map((n) => `<button type="button" class="cite" data-cite="${n}" data-testid="rag-chat-citation" aria-label="${escapeHtml(label(n))}">${n}</button>`)
     .join("");
+  return punctuation ? `<span class="nowrap">${buttons}${punctuation}</span>` : buttons;
 }
 
 /** Bold and italic on already-escaped text (so adding tags cannot open a hole). */

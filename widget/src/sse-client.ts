@@ -13,6 +13,10 @@ export interface ChatSource {
   chunk_id: string;
   title: string;
   text: string;
+  /** Plain text (Markdown removed) around the matched terms, when the API sends it; `text` is the raw passage. */
+  snippet?: string;
+  /** The matched terms in `snippet`: [start, end) UTF-16 offsets. */
+  snippet_highlights?: [number, number][];
   heading?: string;
   source_url?: string;
 }

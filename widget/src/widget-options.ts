@@ -88,7 +88,8 @@ export function readOptions(element: HTMLElement, defaults: { api: string; mode:
     position: oneOf(data.position, ["bottom-right", "bottom-left"] as const, "bottom-right"),
     theme: oneOf(data.theme, ["light", "dark", "auto"] as const, "auto"),
     storage: oneOf(data.storage, ["session", "local", "none"] as const, "session"),
-    mode: oneOf(data.mode, ["launcher", "inline"] as const, defaults.mode),
+    // "page" is an inline panel laid out full-page; "search" keeps the default (the chat beside the search box).
+    mode: data.mode === "page" ? "inline" : oneOf(data.mode, ["launcher", "inline"] as const, defaults.mode),
     filter: parseJson(data.filter),
     topK: Number.isInteger(topK) && topK >= 1 && topK <= 20 ? topK : undefined,
   };

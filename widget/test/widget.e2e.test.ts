@@ -316,7 +316,8 @@ describe("chat widget in Chromium against the local server", () => {
       await fresh.evaluate(() => window.RagChat!.open());
       await fresh.getByTestId("rag-chat-input").fill("What does error code E4 mean?");
       await fresh.getByTestId("rag-chat-send").click();
-      const streaming = fresh.locator('[data-testid="rag-chat-message"][data-status="streaming"] .bubble p');
+      // The answer is a list item since extractive answers keep lists (issue 11): any text block counts.
+      const streaming = fresh.locator('[data-testid="rag-chat-message"][data-status="streaming"] .bubble :is(p, li)').first();
       await streaming.waitFor(); // some text is on screen
       await fresh.getByTestId("rag-chat-stop").click();
       const stopped = fresh.locator('[data-testid="rag-chat-message"][data-role="assistant"][data-status="stopped"]');

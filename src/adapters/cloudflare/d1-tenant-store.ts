@@ -119,7 +119,7 @@ export class D1TenantStore implements TenantStore {
     // Its vector sets outlive it: the sweeper purges them once their lease is over.
     const ready = "EXISTS (SELECT 1 FROM tenants WHERE id = ?1 AND deleted_at IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1)";
     const results = await this.db.batch<{ id: string }>([
-      ...["chunks", "feedback", "api_keys", "source_pages", "sources"].map((table) => this.db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?1 AND ${ready}`).bind(tenantId)),
+      ...["chunks", "feedback", "api_keys", "source_pages", "sources", "answer_cache_bands", "answer_cache", "content_versions"].map((table) => this.db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?1 AND ${ready}`).bind(tenantId)),
       this.db.prepare(`DELETE FROM tenants WHERE id = ?1 AND ${ready} RETURNING id`).bind(tenantId),
     ]);
     return (results[results.length - 1]?.results.length ?? 0) > 0;

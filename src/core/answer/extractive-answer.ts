@@ -1,10 +1,12 @@
 /**
  * Extractive answering: the offline generator's brain. Picks the few source
- * sentences that best match the question (BM25 over stemmed content words)
- * and strings them together with `[n]` citations. The answer contains only
- * text copied from the sources, citation markers, and — when nothing
- * relevant is found — one fixed sentence; it can never say anything a source
- * did not say, and it never follows instructions found in a source.
+ * pieces — sentences, list items, fenced code blocks — that best cover the
+ * question (BM25 over stemmed content words, greedy MMR against redundancy)
+ * and writes them as Markdown with a `[n]` citation on every piece: prose
+ * stays prose, lists stay lists, code stays a fenced block. The answer
+ * contains only text copied from the sources, citation markers, and — when
+ * nothing relevant is found — one fixed sentence; it can never say anything
+ * a source did not say, and it never follows instructions found in a source.
  */
 import type { NumberedSource } from "./sources.js";
 import { stem } from "../text/stem.js";
@@ -13,8 +15,10 @@ import { englishStopwords, words } from "../text/tokenize.js";
 export interface ExtractiveAnswerOptions {
   /** Most sentences in the answer (default 4). */
   maxSentences?: number;
-  /** Word budget for the answer, citations excluded (default 120). */
+  /** Word budget for the answer's sentences and list items, citations excluded (default 120). */
   maxWords?: number;
+  /** Budget of quoted code lines (default 40); code blocks do not count towards `maxWords`. */
+  maxCodeLines?: number;
 }
 
 /** The only sentence the extractive answer ever writes itself. */
@@ -39,108 +43,181 @@ const capitalisedAbbreviations: ReadonlySet<string> = new Set(
 const k1 = 1.2;
 const b = 0.75;
 
-interface Unit {
-  text: string;
-  heading: string | undefined;
-}
+/** Code blocks longer than this are never quoted (an answer is not the place for a whole file). */
+const maxCodeBlockLines = 30;
+/** Most list items a lead-in sentence ("The options are:") brings with it. */
+const maxAttachedItems = 8;
+/** Term-vector cosine at or above which a candidate repeats something already chosen. */
+const nearDuplicate = 0.8;
+/** A candidate that adds no new question term is skipped when this similar to something chosen. */
+const redundantWithoutGain = 0.5;
+/** A candidate that adds no new question term needs at least this share of the best relevance. */
+const supportWithoutGain = 0.6;
 
-interface Candidate {
+/** A block of a source, in document order. */
+type Block =
+  | { kind: "paragraph"; heading: string | undefined; direct: boolean; text: string }
+  | { kind: "list"; heading: string | undefined; direct: boolean; items: { marker: string; depth: number; text: string }[] }
+  | { kind: "code"; heading: string | undefined; direct: boolean; fence: string; info: string; lines: string[]; alternative: boolean };
+
+/** The smallest piece of an answer: one sentence, one list item or one code block, with where it came from. */
+interface Atom {
   sourceIndex: number;
-  position: number;
+  block: number;
+  index: number;
+  kind: "sentence" | "item" | "code";
   text: string;
-  terms: string[];
+  /** Words it adds to the answer's budget (code blocks: none, they have a line budget). */
   wordCount: number;
-  heading: string | undefined;
-  score: number;
+  codeLines: number;
+  /** List items: the Markdown marker ("-", "3.") and nesting depth. */
+  marker?: string;
+  depth?: number;
 }
 
-/** Removes inline markdown that is syntax rather than content, and citation-like brackets. */
+/** What selection picks: one atom, or a lead-in sentence with its code block. */
+interface Candidate {
+  atoms: Atom[];
+  /** List items a lead-in sentence ending with ":" brings along, as far as the budget allows. */
+  attachments: Atom[];
+  terms: string[];
+  heading: string | undefined;
+  sourceIndex: number;
+  relevance: number;
+  vector: Map<string, number>;
+  norm: number;
+}
+
+/** Removes inline markdown that is syntax rather than content, and citation-like brackets; code spans are kept as written. */
 function cleanInline(text: string): string {
-  return text
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, "") // images
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1") // links -> their text
-    .replace(/\s*\[\^?\d+(?:\s*[-–,;]\s*\d+)*\]/g, "") // reference markers that would read as citations
-    .replace(/\*\*|__/g, "")
-    .replace(/(^|[\s(])[*_](?=\S)([^*_]*?\S)[*_](?=[\s).,;:!?]|$)/g, "$1$2") // *emphasis*
-    .replace(/<\/?[a-z][^>]*>/gi, "") // inline HTML tags
-    .replace(/\s+/g, " ")
-    .trim();
+  const clean = (piece: string) =>
+    piece
+      .replace(/!\[[^\]]*\]\([^)]*\)/g, "") // images
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1") // links -> their text
+      .replace(/\s*\[\^?\d+(?:\s*[-–,;]\s*\d+)*\]/g, "") // reference markers that would read as citations
+      .replace(/\*\*|__/g, "")
+      .replace(/(^|[\s(])[*_](?=\S)([^*_]*?\S)[*_](?=[\s).,;:!?]|$)/g, "$1$2") // *emphasis*
+      .replace(/<\/?[a-z][^>]*>/gi, ""); // inline HTML tags
+  let out = "";
+  let last = 0;
+  for (const match of text.matchAll(/(`+)(?:(?!\1)[\s\S])+?\1(?!`)/g)) {
+    out += clean(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return (out + clean(text.slice(last))).replace(/\s+/g, " ").trim();
 }
 
 /**
- * Splits markdown-ish text into units (paragraphs and list items) with the
- * heading each follows. Code blocks, tables and rules are dropped; heading
- * lines become context, not candidates.
+ * Splits markdown-ish text into blocks: paragraphs, lists (items keep their
+ * marker and nesting) and fenced code blocks (kept verbatim), each with the
+ * heading it follows and whether it directly follows the previous block
+ * (nothing but blank lines or a `:::` container line between). Tables, rules,
+ * indented code, HTML-only lines and `:::` container fences are dropped;
+ * heading lines become context, not content. In a `::: code-group` only the
+ * first code block counts (the others are the same thing for another tool).
  */
-function unitsOf(text: string, sourceHeading: string | undefined): Unit[] {
-  const units: Unit[] = [];
+function blocksOf(text: string, sourceHeading: string | undefined): Block[] {
+  const blocks: Block[] = [];
   let heading = sourceHeading;
   let paragraph: string[] = [];
-  let inFence: string | undefined;
+  let list: { marker: string; depth: number; text: string }[] | undefined;
+  let code: { fence: string; info: string; indent: number; lines: string[] } | undefined;
   let afterBlank = true;
-  let inList = false;
+  let direct = false;
+  let codeGroup: { seenCode: boolean } | undefined;
 
+  const push = (block: Block) => {
+    blocks.push(block);
+    direct = true;
+  };
   const flush = () => {
-    const joined = cleanInline(paragraph.join(" "));
-    if (joined !== "") units.push({ text: joined, heading });
-    paragraph = [];
+    if (paragraph.length > 0) {
+      const joined = cleanInline(paragraph.join(" "));
+      if (joined !== "") push({ kind: "paragraph", heading, direct, text: joined });
+      paragraph = [];
+    }
+    if (list !== undefined) {
+      const items = list.map((item) => ({ ...item, text: cleanInline(item.text) })).filter((item) => item.text !== "");
+      if (items.length > 0) push({ kind: "list", heading, direct, items });
+      list = undefined;
+    }
+  };
+  const breakFlow = () => {
+    flush();
+    direct = false;
   };
 
   for (const rawLine of text.split(/\r\n|\r|\n/)) {
-    const fence = /^\s*(`{3,}|~{3,})/.exec(rawLine);
-    if (inFence !== undefined) {
-      if (fence?.[1] !== undefined && fence[1][0] === inFence[0] && fence[1].length >= inFence.length) inFence = undefined;
+    if (code !== undefined) {
+      const close = /^\s*(`{3,}|~{3,})\s*$/.exec(rawLine);
+      if (close?.[1] !== undefined && close[1][0] === code.fence[0] && close[1].length >= code.fence.length) {
+        const lines = code.lines.map((line) => line.slice(Math.min(code!.indent, /^\s*/.exec(line)?.[0].length ?? 0)));
+        push({ kind: "code", heading, direct, fence: code.fence, info: code.info, lines, alternative: codeGroup?.seenCode === true });
+        if (codeGroup) codeGroup.seenCode = true;
+        code = undefined;
+      } else code.lines.push(rawLine);
       continue;
     }
-    if (fence?.[1] !== undefined) {
+    const fence = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)/.exec(rawLine);
+    if (fence?.[2] !== undefined) {
       flush();
-      inFence = fence[1];
+      // The info string's first word is the language; a VitePress tab label ("[npm]") is dropped.
+      code = { fence: fence[2], info: (fence[3] ?? "").replace(/[[{].*$/, ""), indent: fence[1]?.length ?? 0, lines: [] };
       continue;
     }
 
     const line = rawLine.replace(/^(\s*>)+\s?/, ""); // blockquote markers
     if (line.trim() === "") {
-      flush();
+      if (paragraph.length > 0) flush();
       afterBlank = true;
       continue;
     }
     const wasAfterBlank = afterBlank;
     afterBlank = false;
 
+    const container = /^\s*:::+\s*([\w-]*)/.exec(line);
+    if (container) {
+      flush(); // custom container fence (::: tip, ::: code-group, closing :::): syntax, not content
+      codeGroup = container[1] === "code-group" ? { seenCode: false } : undefined;
+      continue;
+    }
     const atx = /^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/.exec(line);
     if (atx) {
-      flush();
-      heading = cleanInline(atx[1] ?? "");
-      inList = false;
+      breakFlow();
+      heading = cleanInline((atx[1] ?? "").replace(/\s*\{#[^}]*\}\s*$/, ""));
       continue;
     }
-    if (/^\s{0,3}(?:=+|-+)\s*$/.test(line) && paragraph.length === 1 && !inList) {
+    if (/^\s{0,3}(?:=+|-+)\s*$/.test(line) && paragraph.length === 1 && list === undefined) {
       heading = cleanInline(paragraph[0] ?? ""); // setext heading
       paragraph = [];
+      direct = false;
       continue;
     }
-    if (/^\s{0,3}(?:[-*_]\s*){3,}$/.test(line)) {
-      flush(); // horizontal rule
-      inList = false;
+    if (/^\s{0,3}(?:[-*_]\s*){3,}$/.test(line) || /^\s*\|/.test(line)) {
+      breakFlow(); // horizontal rule or table row
       continue;
     }
-    if (/^\s*\|/.test(line)) {
-      flush(); // table row
-      continue;
-    }
-    const item = /^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$/.exec(line);
+    const item = /^(\s*)([-*+•]|\d{1,3}[.)])\s+(.*)$/.exec(line);
     if (item) {
-      flush();
-      paragraph.push(item[1] ?? "");
-      inList = true;
+      if (paragraph.length > 0) flush();
+      list ??= [];
+      const marker = /\d/.test(item[2] ?? "") ? `${(item[2] ?? "1.").slice(0, -1)}.` : "-";
+      list.push({ marker, depth: Math.min(3, Math.floor((item[1]?.length ?? 0) / 2)), text: item[3] ?? "" });
       continue;
     }
-    if (wasAfterBlank && !inList && /^(?: {4}|\t)/.test(line)) continue; // indented code
-    if (wasAfterBlank && !/^\s/.test(line)) inList = false;
+    if (list !== undefined) {
+      const last = list[list.length - 1];
+      if (last !== undefined && (!wasAfterBlank || /^\s/.test(line))) {
+        last.text += ` ${line.trim()}`; // continuation of the item
+        continue;
+      }
+      flush();
+    }
+    if (wasAfterBlank && paragraph.length === 0 && /^(?: {4}|\t)/.test(line)) continue; // indented code
     paragraph.push(line.trim());
   }
   flush();
-  return units;
+  return blocks;
 }
 
 /** True when the "." at `dotIndex` ends an abbreviation or an initial rather than a sentence. */
@@ -181,8 +258,9 @@ function termsOf(text: string): string[] {
     .map(stem);
 }
 
+/** Puts ` [n]` before the closing punctuation of `text` (". ! ? :"), or after it when there is none. */
 function withCitation(text: string, n: number): string {
-  const end = /[.!?]+$/.exec(text);
+  const end = /[.!?:]+$/.exec(text);
   return end ? `${text.slice(0, end.index)} [${n}]${end[0]}` : `${text} [${n}]`;
 }
 
@@ -191,34 +269,137 @@ function firstWords(text: string, count: number): string {
   return pieces.length <= count ? text : `${pieces.slice(0, count).join(" ")}…`;
 }
 
+function termVector(terms: readonly string[]): { vector: Map<string, number>; norm: number } {
+  const vector = new Map<string, number>();
+  for (const term of terms) vector.set(term, (vector.get(term) ?? 0) + 1);
+  let sum = 0;
+  for (const value of vector.values()) sum += value * value;
+  return { vector, norm: Math.sqrt(sum) };
+}
+
+function cosine(x: Candidate, y: Candidate): number {
+  if (x.norm === 0 || y.norm === 0) return 0;
+  const [small, large] = x.vector.size <= y.vector.size ? [x.vector, y.vector] : [y.vector, x.vector];
+  let dot = 0;
+  for (const [term, value] of small) dot += value * (large.get(term) ?? 0);
+  return dot / (x.norm * y.norm);
+}
+
+/** Whether a code block may be quoted: not another tab of a code group, not empty, not too long. */
+function quotable(block: Extract<Block, { kind: "code" }>): boolean {
+  return !block.alternative && block.lines.length > 0 && block.lines.length <= maxCodeBlockLines;
+}
+
+/** The candidates (sentences, list items, code blocks with their lead-in) of one source. */
+function candidatesOf(sourceIndex: number, blocks: Block[]): Candidate[] {
+  const candidates: Candidate[] = [];
+  const make = (atoms: Atom[], heading: string | undefined, attachments: Atom[] = [], extraTerms = ""): Candidate => {
+    const terms = termsOf(`${atoms.map((atom) => atom.text).join(" ")} ${extraTerms}`);
+    return { atoms, attachments, terms, heading, sourceIndex, relevance: 0, ...termVector(terms) };
+  };
+  const itemAtoms = (block: number): Atom[] => {
+    const next = blocks[block];
+    if (next?.kind !== "list") return [];
+    return next.items.map((item, index) => ({ sourceIndex, block, index, kind: "item", text: item.text, wordCount: words(item.text).length, codeLines: 0, marker: item.marker, depth: item.depth }));
+  };
+
+  blocks.forEach((block, blockIndex) => {
+    const next = blocks[blockIndex + 1];
+    const leadsInto = next !== undefined && next.direct ? next.kind : undefined;
+    if (block.kind === "paragraph") {
+      const sentences = splitSentences(block.text);
+      sentences.forEach((sentence, index) => {
+        const wordCount = words(sentence).length;
+        const atom: Atom = { sourceIndex, block: blockIndex, index, kind: "sentence", text: sentence, wordCount, codeLines: 0 };
+        const last = index === sentences.length - 1;
+        // The sentence that introduces a code block is chosen with it (see below).
+        if (last && leadsInto === "code" && quotable(next as Extract<Block, { kind: "code" }>)) return;
+        if (wordCount < 3) return;
+        const attachments = last && leadsInto === "list" && sentence.endsWith(":") ? itemAtoms(blockIndex + 1) : [];
+        candidates.push(make([atom], block.heading, attachments));
+      });
+    } else if (block.kind === "list") {
+      for (const atom of itemAtoms(blockIndex)) if (atom.wordCount >= 2) candidates.push(make([atom], block.heading));
+    } else if (quotable(block)) {
+      const fence = [`${block.fence}${block.info}`, ...block.lines, block.fence].join("\n");
+      const codeAtom: Atom = { sourceIndex, block: blockIndex, index: 0, kind: "code", text: fence, wordCount: 0, codeLines: block.lines.length };
+      const previous = blocks[blockIndex - 1];
+      const atoms: Atom[] = [];
+      if (block.direct && previous?.kind === "paragraph") {
+        const sentences = splitSentences(previous.text);
+        const lead = sentences[sentences.length - 1];
+        if (lead !== undefined) atoms.push({ sourceIndex, block: blockIndex - 1, index: sentences.length - 1, kind: "sentence", text: lead, wordCount: words(lead).length, codeLines: 0 });
+      }
+      atoms.push(codeAtom);
+      candidates.push(make(atoms, block.heading, [], block.info));
+    }
+  });
+  return candidates;
+}
+
+/** Renders the chosen atoms (sorted) as Markdown: prose runs, lists, fenced code; every piece cites its source. */
+function render(atoms: Atom[], sources: NumberedSource[], truncateTo: number | undefined): string {
+  const parts: string[] = [];
+  let prose: string[] = [];
+  let listLines: string[] = [];
+  let listKey: string | undefined;
+  const endProse = () => {
+    if (prose.length > 0) parts.push(prose.join(" "));
+    prose = [];
+  };
+  const endList = () => {
+    if (listLines.length > 0) parts.push(listLines.join("\n"));
+    listLines = [];
+    listKey = undefined;
+  };
+  for (const atom of atoms) {
+    const n = sources[atom.sourceIndex]?.n ?? atom.sourceIndex + 1;
+    if (atom.kind === "sentence") {
+      endList();
+      prose.push(withCitation(truncateTo === undefined ? atom.text : firstWords(atom.text, truncateTo), n));
+    } else if (atom.kind === "item") {
+      endProse();
+      const key = `${atom.sourceIndex}:${atom.block}`;
+      if (listKey !== key) endList();
+      listKey = key;
+      listLines.push(`${"  ".repeat(atom.depth ?? 0)}${atom.marker ?? "-"} ${withCitation(atom.text, n)}`);
+    } else {
+      endProse();
+      endList();
+      // A code block cannot hold a citation: it is on the line after the closing fence.
+      parts.push(`${atom.text}\n[${n}]`);
+    }
+  }
+  endProse();
+  endList();
+  return parts.join("\n\n");
+}
+
 /**
- * Answers `question` by quoting the best-matching sentences of `sources`
- * (best-ranked first). Sentences are scored with BM25 over stemmed content
- * words (IDF over all candidate sentences), boosted slightly for
- * better-ranked sources and for sentences under a heading that matches the
- * question. The chosen sentences appear in source-rank order, then document
- * order, each source's run followed by its citation `[n]`. When no sentence
- * shares a content word with the question, returns `noAnswerText`.
+ * Answers `question` by quoting the sources (best-ranked first): sentences,
+ * list items (kept as Markdown list items) and fenced code blocks (kept
+ * verbatim, with the sentence that introduces them). Each candidate is
+ * scored with BM25 over stemmed content words (IDF over all candidates),
+ * boosted slightly for better-ranked sources and for a heading that matches
+ * the question. Selection is greedy, MMR-style: each step takes the
+ * candidate with the best mix of relevance and question terms not yet
+ * covered, minus its similarity to what is already chosen; near-duplicates
+ * (of a sentence in another source, say) are never both taken. A sentence
+ * ending with ":" that introduces a list brings the list's items. The
+ * chosen pieces appear in source-rank order, then document order, and every
+ * sentence, list item and code block carries the `[n]` of its source. When
+ * nothing shares a content word with the question, returns `noAnswerText`.
  */
 export function extractiveAnswer(question: string, sources: NumberedSource[], options: ExtractiveAnswerOptions = {}): string {
   const maxSentences = Math.max(1, options.maxSentences ?? 4);
   const maxWords = Math.max(1, options.maxWords ?? 120);
+  const maxCodeLines = Math.max(0, options.maxCodeLines ?? 40);
 
   const queryTerms = [...new Set(words(question).filter((word) => !englishStopwords.has(word) && !questionFillers.has(word)).map(stem))];
   if (queryTerms.length === 0) return noAnswerText;
   const query = new Set(queryTerms);
 
-  const candidates: Candidate[] = [];
-  sources.forEach((source, sourceIndex) => {
-    let position = 0;
-    for (const unit of unitsOf(source.text, source.heading)) {
-      for (const sentence of splitSentences(unit.text)) {
-        const wordCount = words(sentence).length;
-        if (wordCount < 3) continue;
-        candidates.push({ sourceIndex, position: position++, text: sentence, terms: termsOf(sentence), wordCount, heading: unit.heading, score: 0 });
-      }
-    }
-  });
+  const candidates = sources.flatMap((source, sourceIndex) => candidatesOf(sourceIndex, blocksOf(source.text, source.heading)));
   if (candidates.length === 0) return noAnswerText;
 
   const documentFrequency = new Map<string, number>();
@@ -227,55 +408,86 @@ export function extractiveAnswer(question: string, sources: NumberedSource[], op
   }
   const total = candidates.length;
   const averageLength = candidates.reduce((sum, c) => sum + c.terms.length, 0) / total || 1;
+  const idf = new Map(queryTerms.map((term) => {
+    const df = documentFrequency.get(term) ?? 0;
+    return [term, Math.log(1 + (total - df + 0.5) / (df + 0.5))] as const;
+  }));
+  const idfTotal = [...idf.values()].reduce((sum, value) => sum + value, 0) || 1;
 
   for (const candidate of candidates) {
     const frequency = new Map<string, number>();
     for (const term of candidate.terms) if (query.has(term)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+    // Code is long and full of identifiers: it is not penalised for length beyond the average.
+    const length = candidate.atoms.some((atom) => atom.kind === "code") ? Math.min(candidate.terms.length, averageLength) : candidate.terms.length;
     let score = 0;
-    for (const [term, tf] of frequency) {
-      const df = documentFrequency.get(term) ?? 0;
-      const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
-      score += (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * candidate.terms.length) / averageLength));
-    }
+    for (const [term, tf] of frequency) score += ((idf.get(term) ?? 0) * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * length) / averageLength));
     if (score === 0) continue;
     if (candidate.heading !== undefined) {
       const headingTerms = new Set(termsOf(candidate.heading));
       const shared = queryTerms.filter((term) => headingTerms.has(term)).length;
       score *= 1 + (0.25 * shared) / queryTerms.length;
     }
-    candidate.score = score * (1 + 0.15 / (1 + candidate.sourceIndex));
+    candidate.relevance = score * (1 + 0.15 / (1 + candidate.sourceIndex));
   }
 
-  const ranked = candidates
-    .filter((c) => c.score > 0)
-    .sort((x, y) => y.score - x.score || x.sourceIndex - y.sourceIndex || x.position - y.position);
-  const best = ranked[0];
-  if (best === undefined) return noAnswerText;
+  const order = (x: Candidate, y: Candidate) =>
+    x.sourceIndex - y.sourceIndex || (x.atoms[0]?.block ?? 0) - (y.atoms[0]?.block ?? 0) || (x.atoms[0]?.index ?? 0) - (y.atoms[0]?.index ?? 0);
+  const bestRelevance = Math.max(0, ...candidates.map((c) => c.relevance));
+  if (bestRelevance === 0) return noAnswerText;
+  let pool = candidates.filter((c) => c.relevance >= bestRelevance * 0.35).sort((x, y) => y.relevance - x.relevance || order(x, y));
 
   const chosen: Candidate[] = [];
-  const seen = new Set<string>();
+  const atoms = new Map<string, Atom>();
+  const covered = new Set<string>();
+  const seenTexts = new Set<string>();
   let wordsUsed = 0;
-  for (const candidate of ranked) {
-    if (chosen.length >= maxSentences || candidate.score < best.score * 0.35) break;
-    const key = candidate.text.toLowerCase().replace(/\W+/g, " ").trim();
-    if (seen.has(key)) continue;
-    if (chosen.length > 0 && wordsUsed + candidate.wordCount > maxWords) continue;
-    seen.add(key);
-    chosen.push(candidate);
-    wordsUsed += candidate.wordCount;
-  }
+  let codeLinesUsed = 0;
+  const key = (atom: Atom) => `${atom.sourceIndex}:${atom.block}:${atom.index}`;
+  const normalised = (text: string) => text.toLowerCase().replace(/\W+/g, " ").trim();
 
-  chosen.sort((x, y) => x.sourceIndex - y.sourceIndex || x.position - y.position);
-  const runs: string[] = [];
-  for (let i = 0; i < chosen.length; ) {
-    const sourceIndex = chosen[i]?.sourceIndex ?? 0;
-    const texts: string[] = [];
-    while (i < chosen.length && chosen[i]?.sourceIndex === sourceIndex) {
-      const candidate = chosen[i] as Candidate;
-      texts.push(chosen.length === 1 ? firstWords(candidate.text, maxWords) : candidate.text);
-      i++;
+  while (chosen.length < maxSentences && pool.length > 0) {
+    let best: { candidate: Candidate; value: number } | undefined;
+    for (const candidate of pool) {
+      const fresh = candidate.atoms.filter((atom) => !atoms.has(key(atom)));
+      if (fresh.length === 0 || fresh.some((atom) => seenTexts.has(normalised(atom.text)))) continue;
+      const addedWords = fresh.reduce((sum, atom) => sum + atom.wordCount, 0);
+      const addedLines = fresh.reduce((sum, atom) => sum + atom.codeLines, 0);
+      if (chosen.length > 0 && wordsUsed + addedWords > maxWords) continue;
+      if (codeLinesUsed + addedLines > maxCodeLines) continue;
+      const redundancy = Math.max(0, ...chosen.map((other) => cosine(candidate, other)));
+      const gained = [...new Set(candidate.terms)].filter((term) => query.has(term) && !covered.has(term));
+      if (redundancy >= nearDuplicate || (gained.length === 0 && redundancy >= redundantWithoutGain)) continue;
+      // Once its question terms are covered, a piece must be strongly relevant on its own: a sentence
+      // sharing one common word with the question ("open" in "open a ticket") is noise, not support.
+      if (gained.length === 0 && candidate.relevance < bestRelevance * supportWithoutGain) continue;
+      const gain = gained.reduce((sum, term) => sum + (idf.get(term) ?? 0), 0) / idfTotal;
+      const value = 0.6 * (candidate.relevance / bestRelevance) + 0.4 * gain - 0.5 * redundancy;
+      if (value <= 0) continue;
+      if (best === undefined || value > best.value) best = { candidate, value };
     }
-    runs.push(withCitation(texts.join(" "), sources[sourceIndex]?.n ?? sourceIndex + 1));
+    if (best === undefined) break;
+    const candidate = best.candidate;
+    chosen.push(candidate);
+    pool = pool.filter((c) => c !== candidate);
+    for (const atom of candidate.atoms) {
+      if (atoms.has(key(atom))) continue;
+      atoms.set(key(atom), atom);
+      seenTexts.add(normalised(atom.text));
+      wordsUsed += atom.wordCount;
+      codeLinesUsed += atom.codeLines;
+    }
+    for (const term of candidate.terms) if (query.has(term)) covered.add(term);
+    // A lead-in ending with ":" reads as broken without its list: bring its items while they fit.
+    for (const item of candidate.attachments.slice(0, maxAttachedItems)) {
+      if (atoms.has(key(item))) continue;
+      if (wordsUsed + item.wordCount > maxWords) break;
+      atoms.set(key(item), item);
+      wordsUsed += item.wordCount;
+    }
   }
-  return runs.join(" ");
+  if (atoms.size === 0) return noAnswerText;
+
+  const sorted = [...atoms.values()].sort((x, y) => x.sourceIndex - y.sourceIndex || x.block - y.block || x.index - y.index);
+  const only = sorted.length === 1 && sorted[0]?.kind === "sentence" ? maxWords : undefined;
+  return render(sorted, sources, only);
 }

@@ -21,4 +21,7 @@ export interface NumberedSource {
   page_end?: number;
   /** How retrieval ranked it (each leg's rank and score, fused and rerank scores). */
   scoring?: ResultScoring;
+  /** Plain text around the question's words and where they are in it (core/search/snippet.ts); the generator reads `text`. */
+  snippet?: string;
+  snippet_highlights?: [number, number][];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contentWords, countTokens, words } from "./tokenize.js";
+import { contentWords, countTokens, wordSpans, words } from "./tokenize.js";
 
 describe("words", () => {
   it("lower-cases and splits on anything that is not a letter or digit", () => {
@@ -7,6 +7,15 @@ describe("words", () => {
   });
   it("keeps apostrophe suffixes on the word", () => {
     expect(words("don't stop")).toEqual(["don't", "stop"]);
+  });
+});
+
+describe("wordSpans", () => {
+  it("finds the same words as words(), with offsets into the text as written", () => {
+    const text = "Naïve Café: don't 😀 STOP";
+    const spans = wordSpans(text);
+    expect(spans.map((span) => span.word)).toEqual(words(text));
+    expect(spans.map((span) => text.slice(span.start, span.end))).toEqual(["Naïve", "Café", "don't", "STOP"]);
   });
 });
 

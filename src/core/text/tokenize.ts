@@ -13,6 +13,20 @@ export function words(text: string): string[] {
   return out;
 }
 
+/** A word of `text` (as `words` finds it, lower-cased) with its UTF-16 offsets: `text.slice(start, end)` is the word as written. */
+export interface WordSpan {
+  word: string;
+  start: number;
+  end: number;
+}
+
+/** The words of `text` with their positions; the same words, in the same order, as `words(text)`. */
+export function wordSpans(text: string): WordSpan[] {
+  const out: WordSpan[] = [];
+  for (const match of text.matchAll(wordPattern)) out.push({ word: match[0].toLowerCase(), start: match.index, end: match.index + match[0].length });
+  return out;
+}
+
 /**
  * Approximate number of model tokens (WordPiece/BPE) in `text`: one per
  * punctuation mark, one per word, and one more per 6 characters beyond the
