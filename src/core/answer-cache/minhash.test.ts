@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultMinHashOptions, estimatedSimilarity, jaccard, lshBands, minHashSignature, wordShingles } from "./minhash.js";
 import { normalizeQuestion } from "./normalize-question.js";
-import { matchQuestion } from "./question-match.js";
+import { defaultAnswerCacheSimilarity, matchQuestion } from "./question-match.js";
 
 const shinglesOf = (text: string) => wordShingles(normalizeQuestion(text));
 const signatureOf = (text: string, seed = defaultMinHashOptions.seed) => minHashSignature(shinglesOf(text), { ...defaultMinHashOptions, seed });
@@ -75,6 +75,16 @@ describe("matchQuestion", () => {
   it("refuses a different question that shares most words", () => {
     expect(matchQuestion(normalizeQuestion("How do I create a document?"), cached, { threshold: 0.7 })).toBeNull();
     expect(matchQuestion(normalizeQuestion("What does error code E5 mean on the heat pump?"), cached, { threshold: 0.7 })).toBeNull();
+  });
+
+  it("at the default 0.8, refuses a long question with one word changed, which 0.7 would take", () => {
+    // With word pairs, one substituted word in an n-word question leaves (n − 3) / (n + 1) of the pairs shared:
+    // 0.71 for these 13 words (a different answer), while a trailing "please" on a 6-word question keeps 0.83.
+    const stored = [{ id: 0, question: normalizeQuestion("Can I get a refund after 30 days of purchase on the annual plan?") }];
+    const changed = normalizeQuestion("Can I get a refund before 30 days of purchase on the annual plan?");
+    expect(matchQuestion(changed, stored, { threshold: 0.7 })).not.toBeNull();
+    expect(matchQuestion(changed, stored, { threshold: defaultAnswerCacheSimilarity })).toBeNull();
+    expect(matchQuestion(normalizeQuestion("How do I delete a document, please?"), cached, { threshold: defaultAnswerCacheSimilarity })).toMatchObject({ candidate: { id: 0 } });
   });
 
   it("is tunable: a lower threshold accepts more, above 1 only exact matches", () => {

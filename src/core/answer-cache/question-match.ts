@@ -5,6 +5,15 @@
  */
 import { jaccard, wordShingles } from "./minhash.js";
 
+/**
+ * The default threshold. With word pairs, a word added at the end of an
+ * n-word question keeps (n − 1) / n of the pairs (0.83 for six words: a
+ * "please" or "thanks" still matches), while one word substituted keeps only
+ * (n − 3) / (n + 1) — under 0.8 for any question shorter than 19 words, so
+ * "refund after 30 days" never reuses the answer to "refund before 30 days".
+ */
+export const defaultAnswerCacheSimilarity = 0.8;
+
 export interface QuestionMatch<T> {
   candidate: T;
   similarity: number;

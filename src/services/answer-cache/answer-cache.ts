@@ -32,7 +32,7 @@
  */
 import { minHashSignature, lshBands, wordShingles, defaultMinHashOptions } from "../../core/answer-cache/minhash.js";
 import { normalizeQuestion } from "../../core/answer-cache/normalize-question.js";
-import { matchQuestion } from "../../core/answer-cache/question-match.js";
+import { defaultAnswerCacheSimilarity, matchQuestion } from "../../core/answer-cache/question-match.js";
 import type { NumberedSource } from "../../core/answer/sources.js";
 import type { Clock } from "../../core/resilience/clock.js";
 import type { AnswerCacheStore } from "../../ports/answer-cache-store.js";
@@ -52,7 +52,7 @@ export interface AnswerCacheOptions {
   similarity: number;
 }
 
-export const defaultAnswerCacheOptions: AnswerCacheOptions = { ttlSeconds: 86_400, maxEntries: 1000, similarity: 0.7 };
+export const defaultAnswerCacheOptions: AnswerCacheOptions = { ttlSeconds: 86_400, maxEntries: 1000, similarity: defaultAnswerCacheSimilarity };
 
 /** Near-duplicate candidates read per lookup (most shared LSH bands first). */
 const maxCandidates = 16;
