@@ -11,24 +11,32 @@
 -- (The counter row is created with INSERT ... WHERE NOT EXISTS, not INSERT OR
 -- IGNORE: inside a trigger, the outer statement's conflict handling — e.g. the
 -- documents upsert's ON CONFLICT DO UPDATE — overrides OR IGNORE.)
+--
+-- changed_at (epoch ms, SQLite's clock) is when the version last moved: Vectorize
+-- applies upserts and deletes a few seconds after they are acknowledged, so an
+-- answer computed right after a change may have seen half of it; the cache
+-- stores nothing for ANSWER_CACHE_SETTLE_SECONDS after a change.
 CREATE TABLE content_versions (
   tenant_id TEXT PRIMARY KEY,
-  version INTEGER NOT NULL
+  version INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
 CREATE TRIGGER documents_content_version_update AFTER UPDATE ON documents
 WHEN OLD.active_version IS NOT NEW.active_version
   OR (NEW.active_version IS NOT NULL AND (OLD.title IS NOT NEW.title OR OLD.metadata IS NOT NEW.metadata OR OLD.source_url IS NOT NEW.source_url OR OLD.chunk_count IS NOT NEW.chunk_count))
+  -- A consistency repair re-runs the live version (its vectors restored): it becomes ready again without a new active_version.
+  OR (NEW.active_version IS NOT NULL AND NEW.status = 'ready' AND OLD.status IS NOT 'ready')
 BEGIN
   INSERT INTO content_versions (tenant_id, version) SELECT NEW.tenant_id, 0 WHERE NOT EXISTS (SELECT 1 FROM content_versions WHERE tenant_id = NEW.tenant_id);
-  UPDATE content_versions SET version = version + 1 WHERE tenant_id = NEW.tenant_id;
+  UPDATE content_versions SET version = version + 1, changed_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE tenant_id = NEW.tenant_id;
 END;
 
 CREATE TRIGGER documents_content_version_delete AFTER DELETE ON documents
 WHEN OLD.active_version IS NOT NULL
 BEGIN
   INSERT INTO content_versions (tenant_id, version) SELECT OLD.tenant_id, 0 WHERE NOT EXISTS (SELECT 1 FROM content_versions WHERE tenant_id = OLD.tenant_id);
-  UPDATE content_versions SET version = version + 1 WHERE tenant_id = OLD.tenant_id;
+  UPDATE content_versions SET version = version + 1, changed_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE tenant_id = OLD.tenant_id;
 END;
 
 -- Index settings are stored as `fusion:<tenant>` and `rerank:<tenant>` (services/index-settings.ts).
@@ -36,21 +44,21 @@ CREATE TRIGGER index_settings_content_version_insert AFTER INSERT ON index_setti
 WHEN NEW.key LIKE 'fusion:%' OR NEW.key LIKE 'rerank:%'
 BEGIN
   INSERT INTO content_versions (tenant_id, version) SELECT substr(NEW.key, instr(NEW.key, ':') + 1), 0 WHERE NOT EXISTS (SELECT 1 FROM content_versions WHERE tenant_id = substr(NEW.key, instr(NEW.key, ':') + 1));
-  UPDATE content_versions SET version = version + 1 WHERE tenant_id = substr(NEW.key, instr(NEW.key, ':') + 1);
+  UPDATE content_versions SET version = version + 1, changed_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE tenant_id = substr(NEW.key, instr(NEW.key, ':') + 1);
 END;
 
 CREATE TRIGGER index_settings_content_version_update AFTER UPDATE ON index_settings
 WHEN NEW.key LIKE 'fusion:%' OR NEW.key LIKE 'rerank:%'
 BEGIN
   INSERT INTO content_versions (tenant_id, version) SELECT substr(NEW.key, instr(NEW.key, ':') + 1), 0 WHERE NOT EXISTS (SELECT 1 FROM content_versions WHERE tenant_id = substr(NEW.key, instr(NEW.key, ':') + 1));
-  UPDATE content_versions SET version = version + 1 WHERE tenant_id = substr(NEW.key, instr(NEW.key, ':') + 1);
+  UPDATE content_versions SET version = version + 1, changed_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE tenant_id = substr(NEW.key, instr(NEW.key, ':') + 1);
 END;
 
 CREATE TRIGGER index_settings_content_version_delete AFTER DELETE ON index_settings
 WHEN OLD.key LIKE 'fusion:%' OR OLD.key LIKE 'rerank:%'
 BEGIN
   INSERT INTO content_versions (tenant_id, version) SELECT substr(OLD.key, instr(OLD.key, ':') + 1), 0 WHERE NOT EXISTS (SELECT 1 FROM content_versions WHERE tenant_id = substr(OLD.key, instr(OLD.key, ':') + 1));
-  UPDATE content_versions SET version = version + 1 WHERE tenant_id = substr(OLD.key, instr(OLD.key, ':') + 1);
+  UPDATE content_versions SET version = version + 1, changed_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE tenant_id = substr(OLD.key, instr(OLD.key, ':') + 1);
 END;
 
 -- One cached answer. `id` is derived from (scope, content version, normalised

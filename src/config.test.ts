@@ -76,8 +76,15 @@ describe("readConfig", () => {
 
 describe("readConfig: the answer cache", () => {
   it("defaults to a day, 1000 entries per tenant and 0.8 similarity; 0 turns it off; bad values fail", () => {
-    expect(readConfig({}, "local").answerCache).toEqual({ ttlSeconds: 86_400, maxEntries: 1000, similarity: 0.8 });
-    expect(readConfig({ ANSWER_CACHE_TTL_SECONDS: "0", ANSWER_CACHE_MAX_ENTRIES: "5", ANSWER_CACHE_SIMILARITY: "1" }, "cloudflare").answerCache).toEqual({ ttlSeconds: 0, maxEntries: 5, similarity: 1 });
+    expect(readConfig({}, "local").answerCache).toEqual({ ttlSeconds: 86_400, maxEntries: 1000, similarity: 0.8, settleSeconds: 0 });
+    expect(readConfig({}, "cloudflare").answerCache.settleSeconds).toBe(60);
+    expect(readConfig({ ANSWER_CACHE_TTL_SECONDS: "0", ANSWER_CACHE_MAX_ENTRIES: "5", ANSWER_CACHE_SIMILARITY: "1", ANSWER_CACHE_SETTLE_SECONDS: "5" }, "cloudflare").answerCache).toEqual({
+      ttlSeconds: 0,
+      maxEntries: 5,
+      similarity: 1,
+      settleSeconds: 5,
+    });
+    expect(() => readConfig({ ANSWER_CACHE_SETTLE_SECONDS: "-1" }, "local")).toThrow(/ANSWER_CACHE_SETTLE_SECONDS/);
     expect(() => readConfig({ ANSWER_CACHE_TTL_SECONDS: "-1" }, "local")).toThrow(/ANSWER_CACHE_TTL_SECONDS/);
     expect(() => readConfig({ ANSWER_CACHE_MAX_ENTRIES: "0" }, "local")).toThrow(/ANSWER_CACHE_MAX_ENTRIES/);
     expect(() => readConfig({ ANSWER_CACHE_SIMILARITY: "1.5" }, "local")).toThrow(/ANSWER_CACHE_SIMILARITY/);

@@ -95,8 +95,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** The retrieval-confidence gate before generation (GROUNDING_*; core/answer/grounding-gate.ts). */
   grounding: GroundingGateSettings;
-  /** Chat's answer cache (ANSWER_CACHE_*; services/answer-cache/answer-cache.ts): TTL (0: off), entries per tenant, near-duplicate similarity. */
-  answerCache: { ttlSeconds: number; maxEntries: number; similarity: number };
+  /** Chat's answer cache (ANSWER_CACHE_*; services/answer-cache/answer-cache.ts): TTL (0: off), entries per tenant, near-duplicate similarity, seconds after a content change with nothing stored. */
+  answerCache: { ttlSeconds: number; maxEntries: number; similarity: number; settleSeconds: number };
 }
 
 /** The variables this module reads; a structural subset of `Env`. */
@@ -162,6 +162,7 @@ export interface ConfigSource {
   ANSWER_CACHE_TTL_SECONDS?: string;
   ANSWER_CACHE_MAX_ENTRIES?: string;
   ANSWER_CACHE_SIMILARITY?: string;
+  ANSWER_CACHE_SETTLE_SECONDS?: string;
 }
 
 export const localDevApiKey = "local-dev-key";
@@ -319,6 +320,8 @@ export function readConfig(source: ConfigSource, mode: Mode): AppConfig {
       ttlSeconds: number("ANSWER_CACHE_TTL_SECONDS", 86_400, (n) => Number.isInteger(n) && n >= 0 && n <= 30 * 86_400, "a whole number of seconds from 0 (off) to 2592000 (30 days)"),
       maxEntries: number("ANSWER_CACHE_MAX_ENTRIES", 1000, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, "an integer between 1 and 100000"),
       similarity: number("ANSWER_CACHE_SIMILARITY", defaultAnswerCacheSimilarity, (n) => n > 0 && n <= 1, "a number above 0, at most 1 (1: the same word pairs only)"),
+      // Vectorize applies writes seconds after acknowledging them; the local stand-in applies them at once.
+      settleSeconds: number("ANSWER_CACHE_SETTLE_SECONDS", mode === "local" ? 0 : 60, (n) => Number.isInteger(n) && n >= 0 && n <= 3600, "a whole number of seconds from 0 to 3600"),
     },
   };
 }

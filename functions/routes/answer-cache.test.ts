@@ -203,10 +203,34 @@ describe("answer cache: invalidation", () => {
   it("never stores an answer computed under a content version that is no longer current", async () => {
     const store = new D1AnswerCacheStore(env.DB);
     const version = await contentVersion(tenant);
-    const entry = { tenantId: tenant, scope: "probe", question: "probe", bands: ["0:probe"], payload: "{}", now: Date.now(), expiresAt: Date.now() + 60_000, maxEntries: 1000 };
+    const entry = { tenantId: tenant, scope: "probe", question: "probe", bands: ["0:probe"], payload: "{}", now: Date.now(), expiresAt: Date.now() + 60_000, maxEntries: 1000, settleMs: 0 };
     expect(await store.store({ ...entry, id: "stale-probe", contentVersion: version - 1 })).toBe(false);
+    // The content changed within the last hour (the documents ingested above): a one-hour settle window refuses it.
+    expect(await store.store({ ...entry, id: "settling-probe", contentVersion: version, settleMs: 3_600_000 })).toBe(false);
     expect(await store.store({ ...entry, id: "current-probe", contentVersion: version })).toBe(true);
     expect((await store.lookup({ tenantId: tenant, scope: "probe", question: "probe", bands: ["0:probe"], now: Date.now(), maxCandidates: 4 })).exact?.id).toBe("current-probe");
+  });
+});
+
+describe("answer cache: content changes outside the documents' own writes", () => {
+  it("a repaired document becoming ready again (same active version) bumps the content version", async () => {
+    const before = await contentVersion(tenant);
+    const office = await env.DB.prepare("SELECT active_version FROM documents WHERE tenant_id = ? AND id = 'office-hours'").bind(tenant).first<{ active_version: number }>();
+    expect(office?.active_version).toBeTypeOf("number");
+    // What a consistency repair does to a live document: queued, processing, then ready again with the same active_version.
+    for (const status of ["queued", "processing", "ready"]) {
+      await env.DB.prepare("UPDATE documents SET status = ? WHERE tenant_id = ? AND id = 'office-hours'").bind(status, tenant).run();
+    }
+    expect(await contentVersion(tenant)).toBe(before + 1);
+  });
+
+  it("a purge bumps the version, so an answer computed before it is not stored after it", async () => {
+    const store = new D1AnswerCacheStore(env.DB);
+    const version = await contentVersion(tenant);
+    await store.purge(tenant);
+    expect(await contentVersion(tenant)).toBe(version + 1);
+    const entry = { tenantId: tenant, id: "pre-purge", scope: "probe", question: "probe", bands: ["0:probe"], payload: "{}", now: Date.now(), expiresAt: Date.now() + 60_000, maxEntries: 1000, settleMs: 0 };
+    expect(await store.store({ ...entry, contentVersion: version })).toBe(false);
   });
 });
 
@@ -271,12 +295,25 @@ describe("answer cache: purge, tenants, races", () => {
 });
 
 describe("answer cache: lifetime and size (service on real D1, clock by hand)", () => {
-  async function cacheWith(options: { ttlSeconds?: number; maxEntries?: number }, clock: ManualClock) {
+  async function cacheWith(options: { ttlSeconds?: number; maxEntries?: number; settleSeconds?: number }, clock: ManualClock) {
     const services = await createServices(env);
-    return new AnswerCache({ store: new D1AnswerCacheStore(env.DB), chat: services.chat, fingerprint: `lifetime-${Math.random()}`, options, clock });
+    return new AnswerCache({ store: new D1AnswerCacheStore(env.DB), chat: services.chat, fingerprint: `lifetime-${Math.random()}`, options: { settleSeconds: 0, ...options }, clock });
   }
   const request = (content: string) => ({ tenantId: tenant, messages: [{ role: "user" as const, content }], topK: 6, mode: "hybrid" as const });
   const settings = { cache: true, settings: { top_k: 6 } };
+
+  it("stores nothing while a content change may still be settling in the vector index", async () => {
+    // The tenant's content changed moments ago (documents ingested above): within the settle window a
+    // miss is answered but not stored, so asking again is a miss again; with no window it is stored.
+    await ingestAs(admin.key, [{ id: "settle-probe", title: "Settle probe", content: "The settle probe document mentions a lighthouse keeper." }]);
+    const settling = await cacheWith({ settleSeconds: 3600 }, new ManualClock(Date.now()));
+    const question = "What does the settle probe mention?";
+    expect((await settling.answer(request(question), settings)).cache).toBe("miss");
+    expect((await settling.answer(request(question), settings)).cache).toBe("miss");
+    const settled = await cacheWith({ settleSeconds: 0 }, new ManualClock(Date.now()));
+    expect((await settled.answer(request(question), settings)).cache).toBe("miss");
+    expect((await settled.answer(request(question), settings)).cache).toBe("hit");
+  });
 
   it("expires an entry after its TTL", async () => {
     const clock = new ManualClock(Date.now());

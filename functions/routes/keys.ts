@@ -46,7 +46,7 @@ export const keyOperations: ApiOperation[] = [
     operationId: "createKey",
     summary: "Create an API key",
     description:
-      "`scopes`: any of `admin`, `ingest`, `query`, or `[\"publishable\"]` alone (chat and feedback only, from the listed `origins`). Without `tenant_id`, the caller's tenant; a tenant's admin key creates keys for its own tenant only. The key string is in this answer only (it is stored as a hash).",
+      "`scopes`: any of `admin`, `ingest`, `query`, or `[\"publishable\"]` alone (chat, search — at most 10 results a request — and feedback only, from the listed `origins`). Without `tenant_id`, the caller's tenant; a tenant's admin key creates keys for its own tenant only. The key string is in this answer only (it is stored as a hash).",
     tags: ["Tenants and keys"],
     auth: keyWith("admin"),
     body: named("NewKey", newKeySchema),

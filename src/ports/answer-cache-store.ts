@@ -47,6 +47,8 @@ export interface AnswerCacheEntry {
   expiresAt: number;
   /** Entries the tenant may keep; the oldest beyond it are evicted. */
   maxEntries: number;
+  /** Nothing is stored until the tenant's content version is this old (ms): the vector index may still be applying the change. */
+  settleMs: number;
 }
 
 export interface AnswerCacheStore {

@@ -111,7 +111,9 @@ function allowed(caller: Caller, ...scopes: string[]): boolean {
 }
 
 function search(caller: Caller, body: Record<string, unknown>) {
-  return call("POST", "/v1/search", { key: caller.key, headers: caller.headers, body: { top_k: 20, ...body } });
+  // As many results as the caller may ask for: 10 with a publishable key (functions/routes/search.ts).
+  const topK = caller.scopes.includes("publishable") ? 10 : 20;
+  return call("POST", "/v1/search", { key: caller.key, headers: caller.headers, body: { top_k: topK, ...body } });
 }
 
 async function newKeys(tenantId: string, origin: string) {

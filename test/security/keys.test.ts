@@ -223,6 +223,29 @@ describe("API keys", () => {
       expect((await call("DELETE", "/v1/documents/seed", { key: key.key, headers: { origin: "https://a.example.org" } })).status).toBe(403);
     });
 
+    it("caps a publishable key's search at 10 results a request (a 400 naming the limit); secret keys keep SEARCH_MAX_TOP_K", async () => {
+      const query = "When does the harvest start?";
+      const search = (body: Record<string, unknown>) => call("POST", "/v1/search", { key: key.key, headers: { origin: "https://a.example.org" }, body: { query, ...body } });
+      const over = await search({ top_k: 11 });
+      expect(over.status, over.text).toBe(400);
+      expectSafeError(over);
+      expect(over.body.error.code).toBe("VALIDATION_FAILED");
+      expect(over.body.error.message).toMatch(/top_k.*at most 10.*publishable/);
+      expect(over.body.error.details).toEqual([{ path: "top_k", message: expect.stringMatching(/at most 10/) }]);
+      expect(over.headers.get("access-control-allow-origin")).toBe("*"); // the widget can read it
+      const at = await search({ top_k: 10 });
+      expect(at.status, at.text).toBe(200);
+      expect(at.body.results[0].document_id).toBe("seed");
+      for (const caller of [callers.query, callers.admin, callers.operator]) {
+        const wide = await request(caller, "POST", "/v1/search", { query, top_k: 50 });
+        expect(wide.status, `${caller.name}: ${wide.text}`).toBe(200);
+      }
+      // `rerank` is open to publishable keys, as on chat: the answer a query key gets (without a reranking model configured, the same 400 about the model).
+      const [publicRerank, secretRerank] = [await search({ rerank: true }), await request(callers.query, "POST", "/v1/search", { query, rerank: true })];
+      expect(publicRerank.status, publicRerank.text).toBe(secretRerank.status);
+      expect(publicRerank.body.error ?? publicRerank.body.results).toEqual(secretRerank.body.error ?? secretRerank.body.results);
+    });
+
     it("secret keys ignore Origin (they are not for browsers)", async () => {
       const response = await request(callers.query, "POST", "/v1/search", { query: "seed" }, { origin: "https://evil.example" });
       expect(response.status).toBe(200);

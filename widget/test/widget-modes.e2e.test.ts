@@ -337,6 +337,46 @@ describe("the widget's search and page modes in Chromium against the local serve
       }
     });
 
+    it("typing back to the query whose results are shown cancels the request in flight and clears “Searching…” and aria-busy", async () => {
+      const shownQuery = "support hours";
+      const heldQuery = "support hours today";
+      let release!: () => void;
+      const mayAnswer = new Promise<void>((resolve) => (release = resolve));
+      let heldArrived!: () => void;
+      const heldRequested = new Promise<void>((resolve) => (heldArrived = resolve));
+      await page.route("**/v1/search", async (route) => {
+        if (JSON.parse(route.request().postData() ?? "{}").query !== heldQuery) return route.fallback();
+        heldArrived();
+        await mayAnswer;
+        await route.fulfill({ status: 200, headers: { "content-type": "application/json", "access-control-allow-origin": "*" }, body: JSON.stringify({ results: [], timings: {} }) }).catch(() => {});
+      });
+      try {
+        await page.keyboard.press("Control+k"); // opens the dialog, or focuses its field if open
+        const field = page.getByTestId("rag-chat-search-field");
+        const list = page.locator("rag-search .results");
+        const status = page.locator("rag-search .status");
+        await field.fill(shownQuery);
+        await resultsFor(page, shownQuery);
+        const shownStatus = await status.textContent();
+        expect(shownStatus).toMatch(/^\d+ results?$/);
+
+        const aborted = page.waitForEvent("requestfailed", (request) => request.url().endsWith("/v1/search") && JSON.parse(request.postData() ?? "{}").query === heldQuery);
+        await field.fill(heldQuery);
+        await heldRequested; // on the wire, its answer held back: the dialog is busy
+        expect(await list.getAttribute("aria-busy")).toBe("true");
+        expect(await status.textContent()).toBe("Searching…");
+
+        await field.fill(shownQuery); // back to what is shown: no new request, the held one is cancelled
+        expect((await aborted).failure()?.errorText).toMatch(/ABORTED/i);
+        expect(await list.getAttribute("aria-busy")).toBeNull();
+        expect(await status.textContent()).toBe(shownStatus);
+        expect(await list.getAttribute("data-query")).toBe(shownQuery);
+      } finally {
+        release();
+        await page.unroute("**/v1/search");
+      }
+    });
+
     it("“Ask” turns the query into a streamed, cited chat", async () => {
       const chats: { accept: string | undefined; messages: { role: string; content: string }[] }[] = [];
       page.on("request", (request) => {

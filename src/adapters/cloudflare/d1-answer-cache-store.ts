@@ -7,12 +7,37 @@
  * near-duplicate candidates sharing an LSH band (ids and questions only,
  * bounded by `maxCandidates`). A store is one atomic batch that only inserts
  * when the version it was computed under is still current, so an answer
- * computed across an ingest is never filed under the new content.
+ * computed across an ingest is never filed under the new content, and only
+ * once that version is `settleMs` old (Vectorize applies writes a few
+ * seconds after acknowledging them).
  */
 import type { AnswerCacheEntry, AnswerCacheLookup, AnswerCacheQuery, AnswerCacheStore } from "../../ports/answer-cache-store.js";
 
 /** The tenant's current content version (bound as ?1). */
 const currentVersion = "(SELECT COALESCE((SELECT version FROM content_versions WHERE tenant_id = ?1), 0))";
+/** Milliseconds since the tenant's content version last changed, by SQLite's clock (the one the triggers used). */
+const sinceChange = "(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - COALESCE((SELECT changed_at FROM content_versions WHERE tenant_id = ?1), 0))";
+
+
+/** Epoch milliseconds by SQLite's clock (the triggers of migrations/0008 use the same expression). */
+const sqliteNowMs = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+
+/**
+ * Bumps a tenant's content version (every tenant's when `tenantId` is
+ * undefined), for writes that change what searches see without going
+ * through the triggers: a consistency repair's row fixes, a keyword index
+ * rebuild, a cache purge (so an answer being computed while the cache is
+ * purged is not stored afterwards). Put it in the same batch as the write.
+ */
+export function bumpContentVersion(db: D1Database, tenantId?: string): D1PreparedStatement {
+  if (tenantId === undefined) return db.prepare(`UPDATE content_versions SET version = version + 1, changed_at = ${sqliteNowMs}`);
+  return db
+    .prepare(
+      `INSERT INTO content_versions (tenant_id, version, changed_at) VALUES (?1, 1, ${sqliteNowMs})
+       ON CONFLICT (tenant_id) DO UPDATE SET version = version + 1, changed_at = excluded.changed_at`,
+    )
+    .bind(tenantId);
+}
 
 export class D1AnswerCacheStore implements AnswerCacheStore {
   constructor(private readonly db: D1Database) {}
@@ -70,11 +95,11 @@ export class D1AnswerCacheStore implements AnswerCacheStore {
       this.db
         .prepare(
           `INSERT INTO answer_cache (tenant_id, id, scope, content_version, question, payload, created_at, expires_at)
-           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ?4 = ${currentVersion}
+           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ?4 = ${currentVersion} AND ${sinceChange} >= ?9
            ON CONFLICT (tenant_id, id) DO NOTHING
            RETURNING id`,
         )
-        .bind(tenantId, entry.id, entry.scope, entry.contentVersion, entry.question, entry.payload, entry.now, entry.expiresAt),
+        .bind(tenantId, entry.id, entry.scope, entry.contentVersion, entry.question, entry.payload, entry.now, entry.expiresAt, entry.settleMs),
       this.db
         .prepare(
           `INSERT OR IGNORE INTO answer_cache_bands (tenant_id, scope, content_version, band, entry_id)
@@ -91,6 +116,8 @@ export class D1AnswerCacheStore implements AnswerCacheStore {
       this.db.prepare("SELECT COUNT(*) AS n FROM answer_cache WHERE tenant_id = ?1").bind(tenantId),
       this.db.prepare("DELETE FROM answer_cache_bands WHERE tenant_id = ?1").bind(tenantId),
       this.db.prepare("DELETE FROM answer_cache WHERE tenant_id = ?1").bind(tenantId),
+      // An answer computed before the purge (under the old deployment, say) must not be stored after it.
+      bumpContentVersion(this.db, tenantId),
     ]);
     return Number(count!.results[0]?.n ?? 0);
   }

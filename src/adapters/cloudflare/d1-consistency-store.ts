@@ -3,6 +3,7 @@
  * Reads are per tenant and bounded; repairs are guarded the same way the
  * ingestion writes are, so running them while ingestion goes on is safe.
  */
+import { bumpContentVersion } from "./d1-answer-cache-store.js";
 import type { ConsistencyStore, DuplicateRows, LiveSetsPage, OrphanRows, StatusMismatch } from "../../ports/consistency-store.js";
 import type { VectorSet, VersionRef } from "../../ports/document-store.js";
 
@@ -139,14 +140,17 @@ export class D1ConsistencyStore implements ConsistencyStore {
 
   async deleteDuplicateRows(ref: VersionRef, seq: number, keepId: string): Promise<number> {
     // Only rows of this incarnation's version (the id to keep derives from it) other than the one that belongs there.
-    const result = await this.db
-      .prepare(
-        `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND seq = ?5 AND id <> ?6
-           AND EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND incarnation = ?4)`,
-      )
-      .bind(ref.tenantId, ref.documentId, ref.version, ref.incarnation, seq, keepId)
-      .run();
-    return result.meta.changes ?? 0;
+    const [result] = await this.db.batch([
+      this.db
+        .prepare(
+          `DELETE FROM chunks WHERE tenant_id = ?1 AND document_id = ?2 AND version = ?3 AND seq = ?5 AND id <> ?6
+             AND EXISTS (SELECT 1 FROM documents WHERE tenant_id = ?1 AND id = ?2 AND incarnation = ?4)`,
+        )
+        .bind(ref.tenantId, ref.documentId, ref.version, ref.incarnation, seq, keepId),
+      // Searches no longer see the duplicate: answers cached with it are stale.
+      bumpContentVersion(this.db, ref.tenantId),
+    ]);
+    return result!.meta.changes ?? 0;
   }
 
   async markStale(tenantId: string): Promise<void> {
@@ -157,6 +161,7 @@ export class D1ConsistencyStore implements ConsistencyStore {
   }
 
   async rebuildKeywordIndex(): Promise<void> {
-    await this.db.prepare("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')").run();
+    // Every tenant's keyword results may change: every tenant's cached answers are stale.
+    await this.db.batch([this.db.prepare("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')"), bumpContentVersion(this.db)]);
   }
 }

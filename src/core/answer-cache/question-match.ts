@@ -4,13 +4,15 @@
  * similarity is highest and at least `threshold` (ties: the first candidate).
  */
 import { jaccard, wordShingles } from "./minhash.js";
+import { nearDuplicateForm } from "./normalize-question.js";
 
 /**
- * The default threshold. With word pairs, a word added at the end of an
- * n-word question keeps (n − 1) / n of the pairs (0.83 for six words: a
- * "please" or "thanks" still matches), while one word substituted keeps only
- * (n − 3) / (n + 1) — under 0.8 for any question shorter than 19 words, so
- * "refund after 30 days" never reuses the answer to "refund before 30 days".
+ * The default threshold on the word-pair Jaccard similarity of two
+ * questions' near-duplicate forms (filler words removed). Those forms must
+ * hold the same words anyway, so the threshold only measures how far their
+ * order differs: "delete a document how do I" is not "how do I delete a
+ * document" (0.6), a question with a "please" or "the" more or less is
+ * (1.0).
  */
 export const defaultAnswerCacheSimilarity = 0.8;
 
@@ -29,11 +31,27 @@ export function matchQuestion<T extends { question: string }>(
   if (exact) return { candidate: exact, similarity: 1, exact: true };
   // A threshold above 1 means exact matches only.
   if (options.threshold > 1) return null;
-  const shingles = wordShingles(normalized, options.shingleSize);
+  // Near-duplicates hold the same words once filler words are gone; only their order may differ a little.
+  const form = nearDuplicateForm(normalized);
+  if (form === "") return null;
+  const words = wordSet(form);
+  const shingles = wordShingles(form, options.shingleSize);
   let best: QuestionMatch<T> | null = null;
   for (const candidate of candidates) {
-    const similarity = jaccard(shingles, wordShingles(candidate.question, options.shingleSize));
+    const candidateForm = nearDuplicateForm(candidate.question);
+    if (!sameWords(words, wordSet(candidateForm))) continue;
+    const similarity = jaccard(shingles, wordShingles(candidateForm, options.shingleSize));
     if (similarity >= options.threshold && (best === null || similarity > best.similarity)) best = { candidate, similarity, exact: false };
   }
   return best;
+}
+
+function wordSet(form: string): Set<string> {
+  return new Set(form.split(" ").filter((word) => word !== ""));
+}
+
+function sameWords(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const word of a) if (!b.has(word)) return false;
+  return true;
 }

@@ -20,7 +20,8 @@
  *
  * Not cached (status `bypass`, nothing read or written): `cache: false`, a
  * conversation with history (a follow-up's answer depends on the turns
- * before it), a question with no letters or digits, the cache turned off
+ * before it), a question with no letters or digits or longer than
+ * `maxCachedQuestionChars`, the cache turned off
  * (ANSWER_CACHE_TTL_SECONDS=0). Looked up but not stored (status `miss`):
  * answers that failed, were stopped by the client, or were degraded (a
  * retrieval leg or the language model was unavailable: the notice and the
@@ -31,7 +32,7 @@
  * bypass and a failed store is logged.
  */
 import { minHashSignature, lshBands, wordShingles, defaultMinHashOptions } from "../../core/answer-cache/minhash.js";
-import { normalizeQuestion } from "../../core/answer-cache/normalize-question.js";
+import { nearDuplicateForm, normalizeQuestion } from "../../core/answer-cache/normalize-question.js";
 import { defaultAnswerCacheSimilarity, matchQuestion } from "../../core/answer-cache/question-match.js";
 import type { NumberedSource } from "../../core/answer/sources.js";
 import type { Clock } from "../../core/resilience/clock.js";
@@ -50,12 +51,20 @@ export interface AnswerCacheOptions {
   maxEntries: number;
   /** The word-shingle Jaccard similarity a near-duplicate needs (> 1: exact matches only). */
   similarity: number;
+  /**
+   * Seconds after a content change during which answers are not stored:
+   * Vectorize applies upserts and deletes a few seconds after acknowledging
+   * them, so an answer computed then may have seen half of the change.
+   */
+  settleSeconds: number;
 }
 
-export const defaultAnswerCacheOptions: AnswerCacheOptions = { ttlSeconds: 86_400, maxEntries: 1000, similarity: defaultAnswerCacheSimilarity };
+export const defaultAnswerCacheOptions: AnswerCacheOptions = { ttlSeconds: 86_400, maxEntries: 1000, similarity: defaultAnswerCacheSimilarity, settleSeconds: 60 };
 
 /** Near-duplicate candidates read per lookup (most shared LSH bands first). */
 const maxCandidates = 16;
+/** Longer questions are not cached: they are rarely asked twice, and each entry stores its question. */
+export const maxCachedQuestionChars = 500;
 
 /** The chat events of this service: `done` says how the cache answered. */
 export type CachedChatEvent =
@@ -117,11 +126,12 @@ export class AnswerCache {
     const started = performance.now();
     const question = request.messages[request.messages.length - 1]!.content;
     const normalized = normalizeQuestion(question);
-    if (!options.cache || this.options.ttlSeconds <= 0 || request.messages.length > 1 || normalized === "") {
+    if (!options.cache || this.options.ttlSeconds <= 0 || request.messages.length > 1 || normalized === "" || normalized.length > maxCachedQuestionChars) {
       return { cache: "bypass", events: flagged(this.deps.chat.chat(request), "bypass") };
     }
     const key = { tenantId: request.tenantId, scope: await this.scopeOf(options.settings), question: normalized };
-    const bands = lshBands(minHashSignature(wordShingles(normalized)), defaultMinHashOptions);
+    // Bands of the near-duplicate form (filler words removed): the candidates matchQuestion then checks.
+    const bands = lshBands(minHashSignature(wordShingles(nearDuplicateForm(normalized))), defaultMinHashOptions);
     const lookup = async () => {
       const now = this.clock.now();
       const found = await this.deps.store.lookup({ ...key, bands, now, maxCandidates });
@@ -141,7 +151,16 @@ export class AnswerCache {
       this.deps.log?.warn("answer_cache.lookup_failed", { tenant_id: request.tenantId, detail: String(error) });
       return { cache: "bypass", events: flagged(this.deps.chat.chat(request), "bypass") };
     }
-    if (found.payload !== null) return { cache: "hit", events: replay(JSON.parse(found.payload) as Payload, started) };
+    if (found.payload !== null) {
+      let payload: Payload | undefined;
+      try {
+        payload = JSON.parse(found.payload) as Payload;
+      } catch (error) {
+        // A damaged entry is answered afresh: never a failed chat.
+        this.deps.log?.warn("answer_cache.bad_entry", { tenant_id: request.tenantId, detail: String(error) });
+      }
+      if (payload) return { cache: "hit", events: replay(payload, started) };
+    }
     const entry = { ...key, bands, contentVersion: found.contentVersion, id: await sha256Hex(`${key.scope}\n${found.contentVersion}\n${normalized}`) };
     return { cache: "miss", events: this.answerAndStore(request, entry) };
   }
@@ -198,7 +217,7 @@ export class AnswerCache {
         const payload: Payload = { answer, sources, grounded: done.grounded, retrieval_queries: done.retrieval_queries };
         const now = this.clock.now();
         try {
-          await this.deps.store.store({ ...entry, payload: JSON.stringify(payload), now, expiresAt: now + this.options.ttlSeconds * 1000, maxEntries: this.options.maxEntries });
+          await this.deps.store.store({ ...entry, payload: JSON.stringify(payload), now, expiresAt: now + this.options.ttlSeconds * 1000, maxEntries: this.options.maxEntries, settleMs: this.options.settleSeconds * 1000 });
         } catch (error) {
           this.deps.log?.warn("answer_cache.store_failed", { tenant_id: request.tenantId, detail: String(error) });
         }

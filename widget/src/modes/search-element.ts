@@ -26,6 +26,7 @@ import searchCss from "./search.css";
 
 /** Pause after the last keystroke before a query is sent. */
 export const searchDebounceMs = 200;
+/** Results a search asks for: within the API's cap for publishable keys (10, functions/routes/search.ts). */
 const resultCount = 8;
 const searchIcon = '<circle cx="11" cy="11" r="7"/><path d="m20 20-4-4"/>';
 
@@ -56,6 +57,8 @@ export function defineSearchElement(kit: ModeKit): void {
     #abort: AbortController | undefined;
     /** Number of the latest query sent; a response for any other is stale. */
     #latest = 0;
+    /** The status line of what the list shows (results, no results, an error), restored when a search is cancelled. */
+    #shownStatus = "";
 
     constructor() {
       super();
@@ -244,7 +247,7 @@ export function defineSearchElement(kit: ModeKit): void {
         if (query.length < 2) {
           this.#list.replaceChildren();
           delete this.#list.dataset.query;
-          this.#status.textContent = "";
+          this.#status.textContent = this.#shownStatus = "";
         }
         return;
       }
@@ -253,8 +256,13 @@ export function defineSearchElement(kit: ModeKit): void {
 
     #cancel(): void {
       clearTimeout(this.#timer);
-      this.#abort?.abort();
-      this.#abort = undefined;
+      if (this.#abort) {
+        // A request in flight: its `finally` will see a newer number and leave the busy state, so clear it here.
+        this.#abort.abort();
+        this.#abort = undefined;
+        this.#list.removeAttribute("aria-busy");
+        this.#status.textContent = this.#shownStatus;
+      }
       this.#latest++;
     }
 
@@ -284,7 +292,8 @@ export function defineSearchElement(kit: ModeKit): void {
     #showResults(results: SearchResult[], query: string): void {
       const s = this.#strings;
       this.#list.dataset.query = query; // which query these results answer (for tests and styling)
-      this.#status.textContent = results.length === 0 ? kit.format(s.noResults, { query }) : results.length === 1 ? s.resultOne : kit.format(s.resultCount, { count: results.length });
+      this.#status.textContent = this.#shownStatus =
+        results.length === 0 ? kit.format(s.noResults, { query }) : results.length === 1 ? s.resultOne : kit.format(s.resultCount, { count: results.length });
       this.#list.replaceChildren(
         ...results.map((result) => {
           const excerpt = resultExcerpt(result, query);
@@ -313,7 +322,7 @@ export function defineSearchElement(kit: ModeKit): void {
       const failure = error instanceof SearchError ? error : new SearchError("INTERNAL", String(error));
       this.#list.replaceChildren();
       delete this.#list.dataset.query;
-      this.#status.textContent =
+      this.#status.textContent = this.#shownStatus =
         failure.code === "NETWORK"
           ? s.searchNetwork
           : failure.code === "RATE_LIMITED"
