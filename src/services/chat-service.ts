@@ -266,6 +266,8 @@ export class ChatService {
       spans: request.spans,
       // The answer counts as one query (chat()), not one per query searched.
       countQuery: false,
+      // Sources get snippets below, from the text the prompt kept.
+      snippets: false,
     };
     const responses = await Promise.all(queries.map((query) => this.deps.search.search({ ...base, query })));
     if (responses.length === 1) return responses[0]!;
@@ -283,36 +285,56 @@ export class ChatService {
   }
 
   /** The non-streaming form: the whole answer and its sources. */
-  async answer(request: ChatRequest): Promise<{
-    answer: string;
-    sources: NumberedSource[];
-    timings: ChatTimings;
-    retrieval_queries: string[];
-    usage?: GenerationUsage;
-    degraded?: ChatDegradation[];
-    notices?: ChatNotice[];
-    grounded: boolean;
-  }> {
-    let answer = "";
-    let sources: NumberedSource[] = [];
-    const notices: ChatNotice[] = [];
-    let done: Extract<ChatEvent, { event: "done" }>["data"] | undefined;
-    for await (const event of this.chat(request)) {
-      if (event.event === "sources") sources = event.data.sources;
-      else if (event.event === "delta") answer += event.data.text;
-      else if (event.event === "notice") notices.push(event.data);
-      else done = event.data;
-    }
-    return {
+  async answer(request: ChatRequest): Promise<ChatAnswer> {
+    return (await gatherAnswer(this.chat(request))).answer;
+  }
+}
+
+/** A chat's events gathered into one answer (the non-streaming form). */
+export interface ChatAnswer {
+  answer: string;
+  sources: NumberedSource[];
+  timings: ChatTimings;
+  retrieval_queries: string[];
+  usage?: GenerationUsage;
+  degraded?: ChatDegradation[];
+  notices?: ChatNotice[];
+  grounded: boolean;
+}
+
+type ChatDone = Extract<ChatEvent, { event: "done" }>["data"];
+
+/**
+ * Gathers a chat's events — this service's, or a wrapper's whose `done`
+ * carries more (the answer cache's `cache`) — into the non-streaming answer,
+ * returning the `done` data too.
+ */
+export async function gatherAnswer<D extends ChatDone>(
+  events: AsyncIterable<Exclude<ChatEvent, { event: "done" }> | { event: "done"; data: D }>,
+): Promise<{ answer: ChatAnswer; done: D }> {
+  let answer = "";
+  let sources: NumberedSource[] = [];
+  const notices: ChatNotice[] = [];
+  let done: D | undefined;
+  for await (const event of events) {
+    if (event.event === "sources") sources = event.data.sources;
+    else if (event.event === "delta") answer += event.data.text;
+    else if (event.event === "notice") notices.push(event.data);
+    else done = event.data;
+  }
+  if (!done) throw new Error("chat ended without a done event");
+  return {
+    answer: {
       answer,
       sources,
-      timings: done!.timings,
-      retrieval_queries: done!.retrieval_queries,
-      ...(done?.usage ? { usage: done.usage } : {}),
-      ...(done?.degraded ? { degraded: done.degraded } : {}),
+      timings: done.timings,
+      retrieval_queries: done.retrieval_queries,
+      ...(done.usage ? { usage: done.usage } : {}),
+      ...(done.degraded ? { degraded: done.degraded } : {}),
       ...(notices.length > 0 ? { notices } : {}),
-      grounded: done!.grounded,
-    };
-  }
+      grounded: done.grounded,
+    },
+    done,
+  };
 }
 

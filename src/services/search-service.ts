@@ -201,15 +201,20 @@ export class SearchService {
       timings.rerank_ms = elapsedMs(rerankStarted);
     }
 
-    const snippetKeys = queryMatchKeys(request.query);
+    const snippetKeys = request.snippets === false ? undefined : queryMatchKeys(request.query);
     const results = ranked
       .slice(0, request.topK)
-      .map(({ chunk, score }) => toResult(chunk, score, resultScoring(chunk.chunkId, scoringParts), buildSnippet(chunk.text, snippetKeys)));
+      .map(({ chunk, score }) =>
+        toResult(chunk, score, resultScoring(chunk.chunkId, scoringParts), snippetKeys ? buildSnippet(chunk.text, snippetKeys) : noSnippet),
+      );
     timings.total_ms = elapsedMs(started);
     if (request.countQuery !== false) (this.deps.metrics ?? noopMetrics).record({ kind: "query", tenant: request.tenantId, mode: request.mode, degraded: degraded.length > 0 });
     return { results, timings, ...(degraded.length > 0 ? { degraded } : {}) };
   }
 }
+
+/** A result's snippet when the caller asked for none (`snippets: false`). */
+const noSnippet: Snippet = { snippet: "", snippet_highlights: [] };
 
 function toResult(chunk: VisibleChunk, score: number, scoring: ResultScoring, snippet: Snippet): SearchResult {
   return {

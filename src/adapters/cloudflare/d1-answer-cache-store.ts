@@ -15,12 +15,11 @@ import type { AnswerCacheEntry, AnswerCacheLookup, AnswerCacheQuery, AnswerCache
 
 /** The tenant's current content version (bound as ?1). */
 const currentVersion = "(SELECT COALESCE((SELECT version FROM content_versions WHERE tenant_id = ?1), 0))";
-/** Milliseconds since the tenant's content version last changed, by SQLite's clock (the one the triggers used). */
-const sinceChange = "(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - COALESCE((SELECT changed_at FROM content_versions WHERE tenant_id = ?1), 0))";
-
 
 /** Epoch milliseconds by SQLite's clock (the triggers of migrations/0008 use the same expression). */
 const sqliteNowMs = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+/** Milliseconds since the tenant's content version last changed, by SQLite's clock (the one the triggers used). */
+const sinceChange = `(${sqliteNowMs} - COALESCE((SELECT changed_at FROM content_versions WHERE tenant_id = ?1), 0))`;
 
 /**
  * Bumps a tenant's content version (every tenant's when `tenantId` is

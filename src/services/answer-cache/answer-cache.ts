@@ -37,7 +37,7 @@ import { defaultAnswerCacheSimilarity, matchQuestion } from "../../core/answer-c
 import type { NumberedSource } from "../../core/answer/sources.js";
 import type { Clock } from "../../core/resilience/clock.js";
 import type { AnswerCacheStore } from "../../ports/answer-cache-store.js";
-import type { ChatEvent, ChatNotice, ChatRequest, ChatService, ChatTimings } from "../chat-service.js";
+import { gatherAnswer, type ChatAnswer, type ChatEvent, type ChatRequest, type ChatService, type ChatTimings } from "../chat-service.js";
 import type { Logger } from "../logger.js";
 import { elapsedMs } from "../timing.js";
 
@@ -71,15 +71,7 @@ export type CachedChatEvent =
   | Exclude<ChatEvent, { event: "done" }>
   | { event: "done"; data: Extract<ChatEvent, { event: "done" }>["data"] & { cache: CacheStatus } };
 
-export interface CachedAnswer {
-  answer: string;
-  sources: NumberedSource[];
-  timings: ChatTimings;
-  retrieval_queries: string[];
-  usage?: Extract<ChatEvent, { event: "done" }>["data"]["usage"];
-  degraded?: Extract<ChatEvent, { event: "done" }>["data"]["degraded"];
-  notices?: ChatNotice[];
-  grounded: boolean;
+export interface CachedAnswer extends ChatAnswer {
   cache: CacheStatus;
 }
 
@@ -167,28 +159,8 @@ export class AnswerCache {
 
   /** The non-streaming form: the whole answer, its sources and the cache status. */
   async answer(request: ChatRequest, options: CacheRequestOptions): Promise<CachedAnswer> {
-    const { events } = await this.chat(request, options);
-    let answer = "";
-    let sources: NumberedSource[] = [];
-    const notices: ChatNotice[] = [];
-    let done: Extract<CachedChatEvent, { event: "done" }>["data"] | undefined;
-    for await (const event of events) {
-      if (event.event === "sources") sources = event.data.sources;
-      else if (event.event === "delta") answer += event.data.text;
-      else if (event.event === "notice") notices.push(event.data);
-      else done = event.data;
-    }
-    return {
-      answer,
-      sources,
-      timings: done!.timings,
-      retrieval_queries: done!.retrieval_queries,
-      ...(done!.usage ? { usage: done!.usage } : {}),
-      ...(done!.degraded ? { degraded: done!.degraded } : {}),
-      ...(notices.length > 0 ? { notices } : {}),
-      grounded: done!.grounded,
-      cache: done!.cache,
-    };
+    const { answer, done } = await gatherAnswer((await this.chat(request, options)).events);
+    return { ...answer, cache: done.cache };
   }
 
   /** Deletes the tenant's entries (DELETE /v1/cache); returns how many there were. */

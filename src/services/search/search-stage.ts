@@ -20,6 +20,12 @@ export interface SearchRequest {
   spans?: Pick<SpanRecorder, "time">;
   /** Record a `query` metric for this search (default true; chat records one per answer instead). */
   countQuery?: boolean;
+  /**
+   * Build each result's snippet (default true). Chat says false: it builds
+   * its sources' snippets from the text the prompt kept, with every query
+   * searched, so the search's own would be built and thrown away.
+   */
+  snippets?: boolean;
 }
 
 /** The pipeline stages of a search, as span and Server-Timing names. */
