@@ -21,4 +21,6 @@ export interface LocalEmbeddingModel {
    */
   readonly caseSensitive?: boolean;
   embed(texts: string[]): Promise<number[][]>;
+  /** Releases what loading took (inference sessions); a later `embed` loads again. */
+  close?(): Promise<void>;
 }

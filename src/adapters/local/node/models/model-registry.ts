@@ -121,6 +121,7 @@ export function createModelRegistry(options: ModelRegistryOptions = {}) {
         return model.dimensions;
       },
       ...(caseSensitive !== undefined ? { caseSensitive } : {}),
+      close: () => model.close?.() ?? Promise.resolve(),
       async embed(texts) {
         try {
           return await model.embed(texts);
@@ -187,6 +188,12 @@ export function createModelRegistry(options: ModelRegistryOptions = {}) {
       const model = create(id);
       loaded.set(id, model);
       return model;
+    },
+    /** Releases every loaded embedding model's sessions (the model thread calls it before it ends). */
+    async close(): Promise<void> {
+      const models = [...loaded.values()];
+      loaded.clear();
+      await Promise.allSettled(models.map((model) => model.close?.()));
     },
     /** Resolves a reranker id; throws `UnknownModelError` for unknown ids and models whose files are missing. */
     resolveReranker(id: string): LocalRerankModel {

@@ -19,6 +19,19 @@ export interface TaskRequest {
   task: ModelTask;
 }
 
+/**
+ * Asks the thread to end: it lets the forward passes it has started finish,
+ * releases its models, and exits by itself. A thread must not be terminated
+ * while onnxruntime-node runs a pass: the native addon then aborts the whole
+ * process (SIGABRT, "terminate called after throwing an instance of
+ * 'Napi::Error'"), not only the thread.
+ */
+export interface CloseRequest {
+  close: true;
+}
+
+export type ThreadRequest = TaskRequest | CloseRequest;
+
 export interface SerializedError {
   name: string;
   message: string;

@@ -7,16 +7,28 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createModelRegistry, type ModelRegistryOptions } from "./model-registry.js";
-import { runModelTask, serializeError, type TaskReply, type TaskRequest } from "./model-task.js";
+import { runModelTask, serializeError, type TaskReply, type ThreadRequest } from "./model-task.js";
 
 const port = parentPort;
 if (!port) throw new Error("model-thread-worker.ts runs as a worker thread (see model-thread.ts)");
 
 const registry = createModelRegistry(((workerData ?? {}) as { registry?: ModelRegistryOptions }).registry ?? {});
 
-port.on("message", (request: TaskRequest) => {
-  void runModelTask(registry, request.task).then(
+const running = new Set<Promise<void>>();
+
+port.on("message", (request: ThreadRequest) => {
+  if ("close" in request) {
+    // Finish the passes already started (never cut one short: see CloseRequest),
+    // release the models, then close the port so the thread's loop ends.
+    void Promise.allSettled([...running])
+      .then(() => registry.close())
+      .finally(() => port.close());
+    return;
+  }
+  const task = runModelTask(registry, request.task).then(
     (result) => port.postMessage({ id: request.id, ok: true, result } satisfies TaskReply),
     (error: unknown) => port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies TaskReply),
   );
+  running.add(task);
+  void task.finally(() => running.delete(task));
 });

@@ -5,11 +5,15 @@
  * request; one test runs the real model worker and compares its vectors with
  * the same model run in this thread.
  */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { featureHashingId } from "./feature-hashing.js";
 import { createModelRegistry, UnknownModelError } from "./model-registry.js";
 import { createModelThread, ModelThreadError, type ModelThread } from "./model-thread.js";
 
+const run = promisify(execFile);
 const fakeWorker = new URL("./testing/fake-model-worker.mjs", import.meta.url);
 
 /** Resolves when `cell` of `array` is no longer `value` (another thread changed it). */
@@ -27,8 +31,8 @@ afterEach(async () => {
   threads = [];
 });
 
-function fake(gate?: SharedArrayBuffer): ModelThread {
-  const thread = createModelThread({ worker: { url: fakeWorker, data: { gate } } });
+function fake(gate?: SharedArrayBuffer, closeGraceMs?: number): ModelThread {
+  const thread = createModelThread({ worker: { url: fakeWorker, data: { gate } }, ...(closeGraceMs !== undefined ? { closeGraceMs } : {}) });
   threads.push(thread);
   return thread;
 }
@@ -81,16 +85,42 @@ describe("model thread", () => {
     expect(thread.running).toBe(true);
   });
 
-  it("close() ends the thread; waiting and later tasks are rejected", async () => {
-    const gate = new SharedArrayBuffer(8);
+  it("close() lets the pass in progress finish and the thread end by itself; waiting and later tasks are rejected", async () => {
+    const gate = new SharedArrayBuffer(12);
     const cells = new Int32Array(gate);
     const thread = fake(gate);
     const waiting = embed(thread, "block");
-    await whenChanged(cells, 0, 0);
-    await thread.close(); // terminates even a thread that is busy
-    expect(thread.running).toBe(false);
-    await expect(waiting).rejects.toThrow("the model thread was closed");
+    await whenChanged(cells, 0, 0); // the thread is inside the pass
+    const closing = thread.close();
+    await expect(waiting).rejects.toThrow("the model thread was closed"); // at once, not when the pass ends
     await expect(embed(thread, "later")).rejects.toBeInstanceOf(ModelThreadError);
+    expect(Atomics.load(cells, 2)).toBe(0);
+    Atomics.store(cells, 1, 1); // the pass ends
+    Atomics.notify(cells, 1);
+    await closing;
+    expect(Atomics.load(cells, 2)).toBe(1); // it read the close request: not terminated mid-pass
+    expect(thread.running).toBe(false);
+  });
+
+  it("close() terminates a thread that does not end within the grace period", async () => {
+    const gate = new SharedArrayBuffer(12);
+    const cells = new Int32Array(gate);
+    const thread = fake(gate, 50);
+    const waiting = expect(embed(thread, "block")).rejects.toThrow("the model thread was closed");
+    await whenChanged(cells, 0, 0);
+    await thread.close(); // the pass never ends: terminated
+    expect(Atomics.load(cells, 2)).toBe(0);
+    expect(thread.running).toBe(false);
+    await waiting;
+  });
+
+  it("closing during a real onnxruntime-node pass leaves the process running", async () => {
+    // Terminating the thread mid-pass aborts the whole process (SIGABRT from the
+    // native addon), so the scenario runs in a child process and the test reads
+    // its exit.
+    const script = fileURLToPath(new URL("./testing/close-during-pass.ts", import.meta.url));
+    const { stdout } = await run(process.execPath, ["--import", "tsx", script], { timeout: 100_000 });
+    expect(stdout.trim().split("\n").at(-1)).toBe("closed during a pass; process alive");
   });
 
   it("runs the real model worker with the same vectors as the model in this thread", async () => {

@@ -13,12 +13,16 @@
  * - If the thread dies (crash, out of memory, terminated), the tasks waiting
  *   on it reject with a `ModelThreadError` and the next task starts a new
  *   thread.
- * - `close()` terminates the thread and resolves once it has exited; tasks
- *   still waiting, and any task sent later, reject with `ModelThreadError`.
+ * - `close()` resolves once the thread has exited; tasks still waiting, and
+ *   any task sent later, reject with `ModelThreadError` at once. The thread
+ *   is asked to end (it finishes the forward pass it is in, releases its
+ *   models and exits) rather than terminated: terminating a thread while
+ *   onnxruntime-node runs a pass aborts the whole process. Only a thread
+ *   that has not ended `closeGraceMs` later (stuck in a loop) is terminated.
  */
 import { Worker } from "node:worker_threads";
 import type { ModelRegistryOptions } from "./model-registry.js";
-import { deserializeError, type ModelTask, type ModelTaskResult, type TaskReply, type TaskRequest } from "./model-task.js";
+import { deserializeError, type CloseRequest, type ModelTask, type ModelTaskResult, type TaskReply, type TaskRequest } from "./model-task.js";
 
 /** The thread died or was closed before it answered. */
 export class ModelThreadError extends Error {
@@ -34,6 +38,8 @@ export interface ModelThreadOptions {
    * a stand-in here to crash or block the thread on purpose.
    */
   worker?: { url: URL; data?: unknown };
+  /** How long `close()` waits for the thread to end by itself before terminating it. Default 30 s. */
+  closeGraceMs?: number;
 }
 
 export interface ModelThread {
@@ -61,6 +67,7 @@ export function createModelThread(options: ModelThreadOptions = {}): ModelThread
   const url = options.worker?.url ?? bootstrapUrl;
   const data = options.worker ? options.worker.data : { registry: options.registry ?? {} };
   let current: Handle | undefined;
+  const closeGraceMs = options.closeGraceMs ?? 30_000;
   let closed = false;
   let nextId = 1;
 
@@ -113,8 +120,13 @@ export function createModelThread(options: ModelThreadOptions = {}): ModelThread
       closed = true;
       const handle = current;
       if (!handle) return;
-      await handle.worker.terminate();
+      for (const waiting of handle.pending.values()) waiting.reject(new ModelThreadError("the model thread was closed"));
+      handle.pending.clear();
+      handle.worker.ref(); // the exit is awaited
+      handle.worker.postMessage({ close: true } satisfies CloseRequest);
+      const stuck = setTimeout(() => void handle.worker.terminate(), closeGraceMs);
       await handle.exited;
+      clearTimeout(stuck);
     },
   };
 }

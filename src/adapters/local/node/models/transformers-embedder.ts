@@ -177,10 +177,10 @@ export function readSentenceTransformersPooling(dir: string): "cls" | "mean" | u
   return undefined;
 }
 
-type FeatureExtractor = (
+type FeatureExtractor = ((
   texts: string[],
   options: { pooling: "cls" | "mean"; normalize: boolean },
-) => Promise<{ dims: number[]; tolist(): unknown; dispose?(): void }>;
+) => Promise<{ dims: number[]; tolist(): unknown; dispose?(): void }>) & { dispose?(): Promise<void> };
 
 /**
  * An embedding model on transformers.js's `feature-extraction` pipeline,
@@ -266,6 +266,12 @@ export function createTransformersEmbedder(options: TransformersEmbedderOptions)
         dimensions = size;
       }
       return vectors;
+    },
+    async close() {
+      const pending = loading;
+      loading = undefined;
+      const extractor = await pending?.catch(() => undefined);
+      await extractor?.dispose?.();
     },
   };
 }

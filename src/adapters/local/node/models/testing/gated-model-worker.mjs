@@ -14,15 +14,27 @@ const registry = createModelRegistry(workerData.registry ?? {});
 const gate = new Int32Array(workerData.gate);
 let blocked = false;
 
-parentPort.on("message", ({ id, task }) => {
+const running = new Set();
+
+parentPort.on("message", (message) => {
+  if (message.close) {
+    // As the real worker: finish what runs, release the models, end.
+    void Promise.allSettled([...running])
+      .then(() => registry.close())
+      .finally(() => parentPort.close());
+    return;
+  }
+  const { id, task } = message;
   if (!blocked && task.kind === "embed" && task.texts.some((text) => text.includes(workerData.blockOn))) {
     blocked = true;
     Atomics.add(gate, 0, 1);
     Atomics.notify(gate, 0);
     Atomics.wait(gate, 1, 0);
   }
-  runModelTask(registry, task).then(
+  const run = runModelTask(registry, task).then(
     (result) => parentPort.postMessage({ id, ok: true, result }),
     (error) => parentPort.postMessage({ id, ok: false, error: serializeError(error) }),
   );
+  running.add(run);
+  void run.finally(() => running.delete(run));
 });
