@@ -13,6 +13,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 import { createLocalServices } from "./src/adapters/local/node/local-services.js";
 import { writeTinyCrossEncoder } from "./src/adapters/local/node/models/testing/tiny-cross-encoder.js";
+import { localServicesKey } from "./test/local-services-key.js";
 
 // wrangler warns, for every test file, that [env.local] lacks the `ai` and
 // `vectorize` bindings. That is deliberate (local mode replaces them), so keep
@@ -35,6 +36,8 @@ export default defineConfig(async () => {
     // Lets tests make the embedding service fail for texts they mark (retry and dead-letter tests).
     faultInjection: true,
   });
+  // Closed by test/close-local-services.ts when the run ends (before the process exits).
+  (globalThis as Record<symbol, unknown>)[localServicesKey] = localServices;
 
   return {
     test: {
@@ -67,6 +70,7 @@ export default defineConfig(async () => {
             include: ["{src,functions,queues,test}/**/*.test.ts"],
             exclude: nodeOnly,
             setupFiles: ["test/apply-migrations.ts"],
+            globalSetup: ["test/close-local-services.ts"],
             testTimeout: 60_000,
             hookTimeout: 60_000,
           },
