@@ -71,6 +71,8 @@ export const chatCompletionSchema = z
     presence_penalty: z.number().min(-2).max(2).nullable().optional(),
     frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
     user: z.string().max(256).optional(),
+    /** Extension: as `/v1/chat`'s `cache`. */
+    cache: chatSchema.shape.cache,
     /** Extension: retrieval options, as `/v1/chat` takes them. */
     retrieval: z
       .strictObject({

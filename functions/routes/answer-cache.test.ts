@@ -128,6 +128,64 @@ describe("answer cache: hits and misses", () => {
   });
 });
 
+describe("answer cache: the OpenAI-compatible API and the MCP ask tool", () => {
+  const completions = (body: Record<string, unknown>) => call("POST", "/v1/chat/completions", { key: query.key, body: { model: "edge-rag", ...body } });
+  const mcpAsk = async (args: Record<string, unknown>) => {
+    const response = await call("POST", "/mcp", {
+      key: query.key,
+      headers: { accept: "application/json, text/event-stream" },
+      body: { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask", arguments: args } },
+    });
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.result?.isError, response.text).toBeFalsy();
+    return response.body.result.structuredContent as { answer: string; sources: unknown[]; cache: string };
+  };
+
+  it("/v1/chat/completions shares /v1/chat's entries: a question answered by one is a hit in the other", async () => {
+    const question = "Which payment methods are accepted?";
+    const chatted = await chat(query.key, ask(question));
+    expect(chatted.xCache).toBe("miss");
+    const json = await completions({ messages: [{ role: "user", content: question }] });
+    expect(json.status, json.text).toBe(200);
+    expect(json.headers.get("x-cache")).toBe("hit");
+    expect(json.body.choices[0].message.content).toBe(chatted.answer);
+    expect(json.body.sources).toEqual(chatted.sources);
+    const streamed = await completions({ messages: [{ role: "user", content: question }], stream: true });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get("x-cache")).toBe("hit");
+    expect(streamed.text).toContain("[DONE]");
+  });
+
+  it("/v1/chat/completions keys by temperature and token limit, and `cache: false` bypasses", async () => {
+    const messages = [{ role: "user", content: "How do I rotate an API key?" }];
+    expect((await completions({ messages })).headers.get("x-cache")).toBe("miss");
+    expect((await completions({ messages })).headers.get("x-cache")).toBe("hit");
+    expect((await completions({ messages, temperature: 0.2 })).headers.get("x-cache")).toBe("miss");
+    expect((await completions({ messages, temperature: 0.2 })).headers.get("x-cache")).toBe("hit");
+    expect((await completions({ messages, max_tokens: 50 })).headers.get("x-cache")).toBe("miss");
+    const bypass = await completions({ messages, cache: false });
+    expect(bypass.status, bypass.text).toBe(200);
+    expect(bypass.headers.get("x-cache")).toBe("bypass");
+    // History: not cached, as on /v1/chat.
+    const followUp = await completions({ messages: [...messages, { role: "assistant", content: "Use the keys API." }, { role: "user", content: "And revoke one?" }] });
+    expect(followUp.headers.get("x-cache")).toBe("bypass");
+  });
+
+  it("MCP ask answers from the same cache (`cache` in structuredContent); cache: false bypasses", async () => {
+    const question = "Can I get an invoice for my order?";
+    const first = await mcpAsk({ question });
+    expect(first.cache).toBe("miss");
+    const second = await mcpAsk({ question });
+    expect(second.cache).toBe("hit");
+    expect(second.answer).toBe(first.answer);
+    expect(second.sources).toEqual(first.sources);
+    // Shared with /v1/chat: the same question and settings there is a hit too.
+    expect((await chat(query.key, ask(question))).xCache).toBe("hit");
+    expect((await mcpAsk({ question, top_k: 2 })).cache).toBe("miss");
+    expect((await mcpAsk({ question, cache: false })).cache).toBe("bypass");
+  });
+});
+
 describe("answer cache: bypass", () => {
   it("cache: false answers afresh, says bypass and stores nothing", async () => {
     const question = "What payment methods are accepted?";

@@ -77,7 +77,8 @@ describe("POST /v1/chat/completions", () => {
   });
 
   it("streams chunks: role and sources first, the text in order, stop, then [DONE]", async () => {
-    const response = await completions({ model: "edge-rag", messages: [{ role: "user", content: question }], stream: true });
+    // Answered afresh (the test before cached this question; a hit is replayed as one delta).
+    const response = await completions({ model: "edge-rag", messages: [{ role: "user", content: question }], stream: true, cache: false });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const data = streamData(response.text);

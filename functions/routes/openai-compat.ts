@@ -8,7 +8,7 @@
  *   first chunk when streamed). Mapping: src/core/openai-compat/.
  * - `GET /v1/models`: the model ids a request may name (services/chat-models.ts).
  *
- * Same keys, scopes and rate limits as `/v1/chat`. As there, a streamed
+ * Same keys, scopes, rate limits and answer cache as `/v1/chat`. As there, a streamed
  * answer's headers go out once retrieval is done, so a retrieval failure is a
  * plain JSON error with its status; a failure during generation ends the
  * stream with one `data: {"error": …}` frame. Errors carry OpenAI's `type`
@@ -60,17 +60,34 @@ export const openAiCompatRoutes = new Hono<AppEnv>()
       onGenerated: chargeGeneratedTokens(services, tenantId, access),
     };
 
+    // The answer cache's scope: `/v1/chat`'s settings (the retrieval options), plus the
+    // generation options when given, so a question answered through either API is a hit in both.
+    const cacheOptions = {
+      cache: body.cache,
+      settings: {
+        ...retrieval,
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+      },
+    };
+
     if (body.stream !== true) {
-      const answer = await services.chat.answer(request);
+      const answer = await services.answerCache.answer(request, cacheOptions);
       c.var.requestCounts.sources = answer.sources.length;
       c.header("Server-Timing", formatServerTiming(serverTimingMetrics({ ...answer.timings }, [...chatRetrievalTimings, "first_token", "total"])));
+      c.header("X-Cache", answer.cache);
+      c.var.spans?.setAttribute("cache", answer.cache);
       return c.json(chatCompletion(identity, answer));
     }
 
     // Retrieval runs before the headers go out: a failure here is a JSON error.
-    const { events, serverTiming } = await startChatEvents(c, services.chat.chat(request));
+    const cached = await services.answerCache.chat(request, cacheOptions);
+    const { events, serverTiming } = await startChatEvents(c, cached.events);
     const chunks = chatCompletionChunks(events, identity, { includeUsage: body.stream_options?.include_usage === true });
-    return chatSseResponse(c, chunks, { abort, serverTiming, framing: openAiSseFraming, failureLog: "chat_completions.stream_failed" });
+    const response = chatSseResponse(c, chunks, { abort, serverTiming, framing: openAiSseFraming, failureLog: "chat_completions.stream_failed" });
+    response.headers.set("x-cache", cached.cache);
+    c.var.spans?.setAttribute("cache", cached.cache);
+    return response;
   });
 
 /** API reference (functions/openapi/). */
@@ -81,7 +98,7 @@ export const openAiCompatOperations: ApiOperation[] = [
     operationId: "createChatCompletion",
     summary: "Ask a question in the OpenAI Chat Completions format",
     description:
-      "OpenAI-compatible form of `/v1/chat`: the same retrieval and generation, for OpenAI clients and tools. The last user message is the question, earlier user and assistant turns the conversation; system and developer messages are ignored (the service's own answering rules apply). Content is a string or text parts. `model` is `edge-rag` or an id from `GET /v1/models` (any other is a 404). `temperature` and `max_tokens` / `max_completion_tokens` go to the language model (within `GENERATION_MAX_TOKENS`); `top_p`, `presence_penalty`, `frequency_penalty`, `user` and `n: 1` are accepted and ignored; tools, images and `n > 1` are refused. Extension: `retrieval` takes `/v1/chat`'s `top_k`, `mode`, `filter` and `rerank`, and answers carry the numbered `sources`. `stream: true` sends data-only `chat.completion.chunk` frames (the first with the role and `sources`, the last with `finish_reason`, a usage chunk with `stream_options.include_usage`), then `data: [DONE]`; a failure after the first chunk is a last `data: {\"error\": …}` frame instead. Errors also carry OpenAI's `type` and `param`. Callable cross-origin (CORS) and with publishable keys.",
+      "OpenAI-compatible form of `/v1/chat`: the same retrieval and generation, for OpenAI clients and tools. The last user message is the question, earlier user and assistant turns the conversation; system and developer messages are ignored (the service's own answering rules apply). Content is a string or text parts. `model` is `edge-rag` or an id from `GET /v1/models` (any other is a 404). `temperature` and `max_tokens` / `max_completion_tokens` go to the language model (within `GENERATION_MAX_TOKENS`); `top_p`, `presence_penalty`, `frequency_penalty`, `user` and `n: 1` are accepted and ignored; tools, images and `n > 1` are refused. Extension: `retrieval` takes `/v1/chat`'s `top_k`, `mode`, `filter` and `rerank`, and answers carry the numbered `sources`. `stream: true` sends data-only `chat.completion.chunk` frames (the first with the role and `sources`, the last with `finish_reason`, a usage chunk with `stream_options.include_usage`), then `data: [DONE]`; a failure after the first chunk is a last `data: {\"error\": …}` frame instead. Errors also carry OpenAI's `type` and `param`. Callable cross-origin (CORS) and with publishable keys. Answers go through `/v1/chat`'s answer cache (a single question with the same retrieval options, and without `temperature` or a token limit, shares its entries): the `X-Cache` header says `hit`, `miss` or `bypass`; extension `cache: false` bypasses it.",
     tags: ["Search and chat"],
     auth: keyWith("query", "publishable"),
     rateLimited: true,

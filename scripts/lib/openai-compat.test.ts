@@ -130,7 +130,9 @@ describe("the openai client against the local server", () => {
 
   it("streams chunks in order: role and sources first, the text, stop, usage last", async () => {
     const plain = await openai.chat.completions.create({ model: "extractive", messages: [{ role: "user", content: question }] });
-    const stream = await openai.chat.completions.create({ model: "extractive", messages: [{ role: "user", content: question }], stream: true, stream_options: { include_usage: true } });
+    // `cache: false` (an extension the SDK passes through): answered afresh, in several pieces, not replayed from the answer cache as one.
+    const fresh = { cache: false } as object;
+    const stream = await openai.chat.completions.create({ model: "extractive", messages: [{ role: "user", content: question }], stream: true, stream_options: { include_usage: true }, ...fresh });
     const chunks: WithSources<ChatCompletionChunk>[] = [];
     for await (const chunk of stream) chunks.push(chunk);
 

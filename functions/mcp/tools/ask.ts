@@ -1,8 +1,8 @@
 /**
  * The `ask` tool: `POST /v1/chat` with `stream: false`, for one question.
  * Same service (ChatService: retrieval, prompt, generator, citation filter,
- * extractive fallback), same scope (query), same rate limits and daily token
- * budget. The result: the answer, whose `[n]` cite the numbered sources that
+ * extractive fallback), same answer cache (`cache` in structuredContent),
+ * same scope (query), same rate limits and daily token budget. The result: the answer, whose `[n]` cite the numbered sources that
  * follow it, and the REST answer as `structuredContent` (with `grounded`;
  * a decline lists no sources in the text).
  */
@@ -21,6 +21,7 @@ const askArguments = z.strictObject({
   mode: chatSchema.shape.mode.describe(modeDescription),
   filter: filterArgument,
   rerank: chatSchema.shape.rerank.describe("Re-score the best candidates with a cross-encoder (default: the index's setting)."),
+  cache: chatSchema.shape.cache.describe("false: answer afresh instead of from the answer cache (default true)."),
 });
 
 export function registerAskTool(server: McpServer, context: ToolContext): void {
@@ -39,9 +40,9 @@ export function registerAskTool(server: McpServer, context: ToolContext): void {
         const filter = args.filter === undefined ? undefined : parseMetadataFilter(args.filter, { reservedKeys: reservedFilterKeys });
         await chargeRateLimit(context, "chat");
         const { services, access, tenantId } = context;
-        const answer = await services.chat.answer({
+        const request = {
           tenantId,
-          messages: [{ role: "user", content: args.question }],
+          messages: [{ role: "user" as const, content: args.question }],
           topK: args.top_k,
           mode: args.mode,
           filter,
@@ -50,7 +51,10 @@ export function registerAskTool(server: McpServer, context: ToolContext): void {
           spans: context.spans,
           // As POST /v1/chat: count the generated tokens and charge them to the key's daily budget.
           onGenerated: chargeGeneratedTokens(services, tenantId, access),
-        });
+        };
+        // /v1/chat's settings, so the same question asked there or here shares one cache entry.
+        const settings = { top_k: args.top_k, mode: args.mode, filter: args.filter, rerank: args.rerank };
+        const answer = await services.answerCache.answer(request, { cache: args.cache, settings });
         context.requestCounts.sources = (context.requestCounts.sources ?? 0) + answer.sources.length;
         const parts = [answer.answer.trim() === "" ? "(no answer)" : answer.answer.trim()];
         for (const notice of answer.notices ?? []) parts.push(`Note: ${notice.message}`);
