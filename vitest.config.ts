@@ -43,6 +43,9 @@ export default defineConfig(async () => {
     test: {
       // Logs (the service's JSON log lines) are shown for failing tests only.
       silent: "passed-only" as const,
+      // Teardown closes the local services, which waits for a model pass in progress (up to the
+      // model thread's 30 s grace): vitest must not exit the process before (test/close-local-services.ts).
+      teardownTimeout: 60_000,
       projects: [
         {
           plugins: [

@@ -156,12 +156,13 @@ describe("answer cache: the OpenAI-compatible API and the MCP ask tool", () => {
     expect(streamed.text).toContain("[DONE]");
   });
 
-  it("/v1/chat/completions keys by temperature and token limit, and `cache: false` bypasses", async () => {
+  it("/v1/chat/completions keys by temperature 0 and token limit, does not cache sampling (temperature > 0), and `cache: false` bypasses", async () => {
     const messages = [{ role: "user", content: "How do I rotate an API key?" }];
     expect((await completions({ messages })).headers.get("x-cache")).toBe("miss");
     expect((await completions({ messages })).headers.get("x-cache")).toBe("hit");
-    expect((await completions({ messages, temperature: 0.2 })).headers.get("x-cache")).toBe("miss");
-    expect((await completions({ messages, temperature: 0.2 })).headers.get("x-cache")).toBe("hit");
+    expect((await completions({ messages, temperature: 0 })).headers.get("x-cache")).toBe("miss");
+    expect((await completions({ messages, temperature: 0 })).headers.get("x-cache")).toBe("hit");
+    expect((await completions({ messages, temperature: 0.7 })).headers.get("x-cache")).toBe("bypass");
     expect((await completions({ messages, max_tokens: 50 })).headers.get("x-cache")).toBe("miss");
     const bypass = await completions({ messages, cache: false });
     expect(bypass.status, bypass.text).toBe(200);

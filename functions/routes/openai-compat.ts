@@ -62,8 +62,9 @@ export const openAiCompatRoutes = new Hono<AppEnv>()
 
     // The answer cache's scope: `/v1/chat`'s settings (the retrieval options), plus the
     // generation options when given, so a question answered through either API is a hit in both.
+    // A temperature above 0 asks for sampling (a "regenerate" expects another answer): not cached.
     const cacheOptions = {
-      cache: body.cache,
+      cache: body.cache && !(request.temperature !== undefined && request.temperature > 0),
       settings: {
         ...retrieval,
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
@@ -98,7 +99,7 @@ export const openAiCompatOperations: ApiOperation[] = [
     operationId: "createChatCompletion",
     summary: "Ask a question in the OpenAI Chat Completions format",
     description:
-      "OpenAI-compatible form of `/v1/chat`: the same retrieval and generation, for OpenAI clients and tools. The last user message is the question, earlier user and assistant turns the conversation; system and developer messages are ignored (the service's own answering rules apply). Content is a string or text parts. `model` is `edge-rag` or an id from `GET /v1/models` (any other is a 404). `temperature` and `max_tokens` / `max_completion_tokens` go to the language model (within `GENERATION_MAX_TOKENS`); `top_p`, `presence_penalty`, `frequency_penalty`, `user` and `n: 1` are accepted and ignored; tools, images and `n > 1` are refused. Extension: `retrieval` takes `/v1/chat`'s `top_k`, `mode`, `filter` and `rerank`, and answers carry the numbered `sources`. `stream: true` sends data-only `chat.completion.chunk` frames (the first with the role and `sources`, the last with `finish_reason`, a usage chunk with `stream_options.include_usage`), then `data: [DONE]`; a failure after the first chunk is a last `data: {\"error\": …}` frame instead. Errors also carry OpenAI's `type` and `param`. Callable cross-origin (CORS) and with publishable keys. Answers go through `/v1/chat`'s answer cache (a single question with the same retrieval options, and without `temperature` or a token limit, shares its entries): the `X-Cache` header says `hit`, `miss` or `bypass`; extension `cache: false` bypasses it.",
+      "OpenAI-compatible form of `/v1/chat`: the same retrieval and generation, for OpenAI clients and tools. The last user message is the question, earlier user and assistant turns the conversation; system and developer messages are ignored (the service's own answering rules apply). Content is a string or text parts. `model` is `edge-rag` or an id from `GET /v1/models` (any other is a 404). `temperature` and `max_tokens` / `max_completion_tokens` go to the language model (within `GENERATION_MAX_TOKENS`); `top_p`, `presence_penalty`, `frequency_penalty`, `user` and `n: 1` are accepted and ignored; tools, images and `n > 1` are refused. Extension: `retrieval` takes `/v1/chat`'s `top_k`, `mode`, `filter` and `rerank`, and answers carry the numbered `sources`. `stream: true` sends data-only `chat.completion.chunk` frames (the first with the role and `sources`, the last with `finish_reason`, a usage chunk with `stream_options.include_usage`), then `data: [DONE]`; a failure after the first chunk is a last `data: {\"error\": …}` frame instead. Errors also carry OpenAI's `type` and `param`. Callable cross-origin (CORS) and with publishable keys. Answers go through `/v1/chat`'s answer cache (a single question with the same retrieval options, and without `temperature` or a token limit, shares its entries; a `temperature` above 0 is not cached): the `X-Cache` header says `hit`, `miss` or `bypass`; extension `cache: false` bypasses it.",
     tags: ["Search and chat"],
     auth: keyWith("query", "publishable"),
     rateLimited: true,

@@ -155,6 +155,7 @@ export function createModelRegistry(options: ModelRegistryOptions = {}) {
     const model = createTransformersReranker({ id, modelPath, modelsDir, cacheDir, allowRemoteModels, dtype });
     return {
       id,
+      close: () => model.close?.() ?? Promise.resolve(),
       async rerank(query, passages) {
         try {
           return await model.rerank(query, passages);
@@ -189,10 +190,11 @@ export function createModelRegistry(options: ModelRegistryOptions = {}) {
       loaded.set(id, model);
       return model;
     },
-    /** Releases every loaded embedding model's sessions (the model thread calls it before it ends). */
+    /** Releases every loaded model's sessions (the model thread calls it before it ends). */
     async close(): Promise<void> {
-      const models = [...loaded.values()];
+      const models: { close?(): Promise<void> }[] = [...loaded.values(), ...loadedRerankers.values()];
       loaded.clear();
+      loadedRerankers.clear();
       await Promise.allSettled(models.map((model) => model.close?.()));
     },
     /** Resolves a reranker id; throws `UnknownModelError` for unknown ids and models whose files are missing. */

@@ -20,8 +20,9 @@ export interface TaskRequest {
 }
 
 /**
- * Asks the thread to end: it lets the forward passes it has started finish,
- * releases its models, and exits by itself. A thread must not be terminated
+ * Asks the thread to end: it finishes the tasks it was sent before (the
+ * inference scheduler sends one pass per task, so that is the pass in
+ * progress and any already queued), releases its models, and exits by itself. A thread must not be terminated
  * while onnxruntime-node runs a pass: the native addon then aborts the whole
  * process (SIGABRT, "terminate called after throwing an instance of
  * 'Napi::Error'"), not only the thread.

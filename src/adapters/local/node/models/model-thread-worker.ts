@@ -18,7 +18,7 @@ const running = new Set<Promise<void>>();
 
 port.on("message", (request: ThreadRequest) => {
   if ("close" in request) {
-    // Finish the passes already started (never cut one short: see CloseRequest),
+    // Finish the tasks already sent (never cut a pass short: see CloseRequest),
     // release the models, then close the port so the thread's loop ends.
     void Promise.allSettled([...running])
       .then(() => registry.close())

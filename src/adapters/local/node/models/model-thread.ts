@@ -15,7 +15,7 @@
  *   thread.
  * - `close()` resolves once the thread has exited; tasks still waiting, and
  *   any task sent later, reject with `ModelThreadError` at once. The thread
- *   is asked to end (it finishes the forward pass it is in, releases its
+ *   is asked to end (it finishes the tasks already sent, releases its
  *   models and exits) rather than terminated: terminating a thread while
  *   onnxruntime-node runs a pass aborts the whole process. Only a thread
  *   that has not ended `closeGraceMs` later (stuck in a loop) is terminated.

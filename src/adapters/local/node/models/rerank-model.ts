@@ -8,4 +8,6 @@ export interface LocalRerankModel {
    * depend on the other passages of the call.
    */
   rerank(query: string, passages: string[]): Promise<number[]>;
+  /** Releases what loading took (inference sessions); a later `rerank` loads again. */
+  close?(): Promise<void>;
 }

@@ -97,7 +97,7 @@ interface TensorLike {
 
 interface Loaded {
   tokenizer: PairTokenizer;
-  model: (inputs: Record<string, unknown>) => Promise<{ logits?: TensorLike } & Record<string, unknown>>;
+  model: ((inputs: Record<string, unknown>) => Promise<{ logits?: TensorLike } & Record<string, unknown>>) & { dispose?(): Promise<unknown> };
   /** How many labels config.json declares (`num_labels`, else the size of `id2label`), when it says. */
   labels: number | undefined;
   Tensor: new (type: "int64", data: BigInt64Array, dims: number[]) => unknown;
@@ -171,6 +171,12 @@ export function createTransformersReranker(options: TransformersRerankerOptions)
 
   return {
     id: options.id,
+    async close() {
+      const pending = loading;
+      loading = undefined;
+      const loaded = await pending?.catch(() => undefined);
+      await loaded?.model.dispose?.();
+    },
     async rerank(query, passages) {
       if (passages.length === 0) return [];
       const loaded = await load();

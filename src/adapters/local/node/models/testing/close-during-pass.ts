@@ -9,7 +9,8 @@ import { universalSentenceEncoderId } from "../universal-sentence-encoder.js";
 
 const model = universalSentenceEncoderId;
 const texts = Array.from({ length: 256 }, (_, i) => `passage ${i}: the protein folds into a stable shape when the temperature stays below ${i} degrees`);
-const thread = createModelThread({});
+// No termination fallback: a thread that did not end by itself would hang here (and the test's exec timeout fail it).
+const thread = createModelThread({ closeGraceMs: 2_000_000_000 });
 await thread.run({ kind: "embed", model, texts: ["load the model first"] });
 for (let round = 0; round < 3; round++) {
   const small = thread.run({ kind: "embed", model, texts: ["a short question"] });
