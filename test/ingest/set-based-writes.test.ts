@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { D1DocumentStore } from "../../src/adapters/cloudflare/d1-document-store.js";
 import { distinctRounds } from "../../src/adapters/cloudflare/d1-ref-sets.js";
 import { seededRandom } from "../../src/core/seeded-random.js";
-import type { ChunkInput, VersionRef } from "../../src/ports/document-store.js";
+import type { ChunkInput, DocumentInput, SaveOutcome, VersionRef } from "../../src/ports/document-store.js";
 
 
 /** Counts statements per db.batch() and round trips. */
@@ -80,13 +80,15 @@ function scenarios(count: number, seed: number): Scenario[] {
 }
 
 /** Builds the documents of `tenant` and returns each scenario's refs (per saved version). */
-async function build(store: D1DocumentStore, tenant: string, all: Scenario[]): Promise<VersionRef[][]> {
+async function build(store: D1DocumentStore, tenant: string, all: Scenario[], oneByOne: boolean): Promise<VersionRef[][]> {
   const refs: VersionRef[][] = all.map(() => []);
   for (let round = 0; round < 3; round++) {
     const saving = all.map((scenario, index) => ({ scenario, index })).filter(({ scenario }) => scenario.saves > round);
-    const outcomes = await store.saveDocuments(
+    const outcomes = await save(
+      store,
       tenant,
       saving.map(({ scenario }) => ({ id: scenario.id, title: null, format: "text", sourceUrl: null, metadata: {}, content: `${scenario.id} v${round}`, contentHash: `${scenario.id}-${round}` })),
+      oneByOne,
     );
     outcomes.forEach((outcome, k) => {
       const { index, scenario } = saving[k]!;
@@ -95,6 +97,14 @@ async function build(store: D1DocumentStore, tenant: string, all: Scenario[]): P
     });
   }
   return refs;
+}
+
+/** `saveDocuments` for all of `documents` in one call, or one call per document. */
+async function save(store: D1DocumentStore, tenant: string, documents: DocumentInput[], oneByOne: boolean): Promise<SaveOutcome[]> {
+  if (!oneByOne) return store.saveDocuments(tenant, documents);
+  const outcomes: SaveOutcome[] = [];
+  for (const document of documents) outcomes.push(...(await store.saveDocuments(tenant, [document])));
+  return outcomes;
 }
 
 async function fates(store: D1DocumentStore, tenant: string, all: Scenario[]): Promise<void> {
@@ -143,7 +153,7 @@ describe("set-based batch writes", () => {
       const counted = countingDb(env.DB);
       const batchStore = new D1DocumentStore(counted.db);
       const singleStore = new D1DocumentStore(env.DB);
-      const refs: Record<string, VersionRef[][]> = { [batched]: await build(batchStore, batched, all), [single]: await build(singleStore, single, all) };
+      const refs: Record<string, VersionRef[][]> = { [batched]: await build(batchStore, batched, all, false), [single]: await build(singleStore, single, all, true) };
       await fates(batchStore, batched, all);
       await fates(singleStore, single, all);
 
@@ -180,6 +190,32 @@ describe("set-based batch writes", () => {
       expect(activatedBatch).toContain(false);
       expect(rounds).toBeGreaterThan(1);
       expect(await snapshot(batched)).toEqual(await snapshot(single));
+
+      // Posting again: new content for some (a new version: an in-progress version's set goes
+      // stale), the same content for others (unchanged, or queued again when failed), new documents.
+      const random = seededRandom(seed + 100);
+      const marked = await env.DB.prepare("SELECT COUNT(*) AS n FROM vector_sets WHERE tenant_id = ? AND stale_at IS NULL").bind(batched).first<{ n: number }>();
+      const reposts = (tenant: string): DocumentInput[] =>
+        all.map((scenario, index) => {
+          const changed = random() < 0.5;
+          const last = refs[tenant]![index]!.length - 1;
+          const content = scenario.deleteAndRecreate ? "again" : changed ? "v-new" : `v${last}`;
+          const hash = scenario.deleteAndRecreate ? `${scenario.id}-again` : changed ? `${scenario.id}-new` : `${scenario.id}-${last}`;
+          return { id: scenario.id, title: null, format: "text", sourceUrl: null, metadata: {}, content: `${scenario.id} ${content}`, contentHash: hash };
+        });
+      const batchPosts = [...reposts(batched), ...["fresh-1", "fresh-2"].map((id) => ({ id, title: "t", format: "markdown" as const, sourceUrl: "https://example.com/x", metadata: { a: 1 }, content: `# ${id}`, contentHash: id }))];
+      const outcome = (o: SaveOutcome) => ({ kind: o.kind, id: o.id, version: o.version });
+      await env.DB.prepare("UPDATE documents SET status = 'failed' WHERE tenant_id IN (?, ?) AND id = ?").bind(batched, single, all[0]!.id).run();
+      const repostedBatch = await save(batchStore, batched, batchPosts, false);
+      const repostedSingle = await save(singleStore, single, batchPosts, true);
+      expect(repostedBatch.map(outcome)).toEqual(repostedSingle.map(outcome));
+      expect(new Set(repostedBatch.map((o) => o.kind))).toEqual(new Set(["stored", "unchanged", "requeue"]));
+      expect(await snapshot(batched)).toEqual(await snapshot(single));
+      const stillLive = await env.DB.prepare("SELECT COUNT(*) AS n FROM vector_sets WHERE tenant_id = ? AND stale_at IS NULL").bind(batched).first<{ n: number }>();
+      // Some in-progress set went stale with the new versions (the marks ran).
+      expect(stillLive!.n).toBeLessThan(marked!.n);
+      const fresh = await env.DB.prepare("SELECT title, format, source_url, metadata, content, version, status FROM documents WHERE tenant_id = ? AND id = 'fresh-1'").bind(batched).first();
+      expect(fresh).toEqual({ title: "t", format: "markdown", source_url: "https://example.com/x", metadata: '{"a":1}', content: "# fresh-1", version: 1, status: "queued" });
     });
   }
 });

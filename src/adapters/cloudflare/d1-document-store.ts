@@ -98,21 +98,50 @@ export class D1DocumentStore implements DocumentStore {
 
   async saveDocuments(tenantId: string, documents: DocumentInput[]): Promise<SaveOutcome[]> {
     if (documents.length === 0) return [];
+    // Set-based, like the queue batch's writes: the documents travel as JSON
+    // parameters (packed under D1's statement size), so a 100-document post is
+    // a handful of statements in one atomic batch, not two per document.
+    // Ids are distinct within a call (the service rejects repeats), so rows
+    // returned by RETURNING are matched to documents by id.
+    const ids = documents.map((doc) => JSON.stringify(doc.id));
+    const idGroups = packRows(ids, maxRowsJsonBytes).map((group) => `[${group.join(",")}]`);
     // The uploaded files the rows name now, read in the same atomic batch as
     // the writes: a new version's row names its own (or none), so the old
     // one is the caller's to delete.
-    const priorOriginals = chunked(documents.map((doc) => doc.id), maxParams - 1).map((ids) =>
-      this.db.prepare(`SELECT id, original_key FROM documents WHERE tenant_id = ? AND id IN (${placeholders(ids.length)}) AND original_key IS NOT NULL`).bind(tenantId, ...ids),
+    const priorOriginals = idGroups.map((group) =>
+      this.db
+        .prepare(`SELECT id, original_key FROM documents WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) AND original_key IS NOT NULL`)
+        .bind(tenantId, group),
     );
     // New content → insert or bump the version; same content → no row returned.
     // A new row gets a fresh incarnation; a new version keeps the row's.
     // A PDF's row has format 'text' (its text layer) and original_format 'pdf' (see migrations/0006).
-    const upserts = documents.map((doc) =>
+    const rows = documents.map((doc) =>
+      JSON.stringify([
+        doc.id,
+        doc.title,
+        doc.format === "pdf" ? "text" : doc.format,
+        doc.sourceUrl,
+        JSON.stringify(doc.metadata),
+        doc.content,
+        doc.contentHash,
+        newIncarnation(),
+        doc.original?.key ?? null,
+        doc.original?.format ?? null,
+        doc.original?.bytes ?? null,
+        doc.original?.filename ?? null,
+      ]),
+    );
+    const field = (index: number) => `json_extract(r.value, '$[${index}]')`;
+    // `WHERE true`: SQLite's rule for an upsert whose rows come from a SELECT.
+    const upserts = packRows(rows, maxRowsJsonBytes).map((group) =>
       this.db
         .prepare(
           `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status, incarnation,
                                   original_key, original_format, original_bytes, original_name)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued', ?9, ?10, ?11, ?12, ?13)
+           SELECT ?1, ${field(0)}, ${field(1)}, ${field(2)}, ${field(3)}, ${field(4)}, ${field(5)}, ${field(6)}, 1, 'queued', ${field(7)},
+                  ${field(8)}, ${field(9)}, ${field(10)}, ${field(11)}
+           FROM json_each(?2) AS r WHERE true
            ON CONFLICT (tenant_id, id) DO UPDATE SET
              title = excluded.title, format = excluded.format, source_url = excluded.source_url,
              metadata = excluded.metadata, content = excluded.content, content_hash = excluded.content_hash,
@@ -120,39 +149,28 @@ export class D1DocumentStore implements DocumentStore {
              original_bytes = excluded.original_bytes, original_name = excluded.original_name,
              version = documents.version + 1, status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
            WHERE documents.content_hash <> excluded.content_hash
-           RETURNING version, incarnation`,
+           RETURNING id, version, incarnation`,
         )
-        .bind(
-          tenantId,
-          doc.id,
-          doc.title,
-          doc.format === "pdf" ? "text" : doc.format,
-          doc.sourceUrl,
-          JSON.stringify(doc.metadata),
-          doc.content,
-          doc.contentHash,
-          newIncarnation(),
-          doc.original?.key ?? null,
-          doc.original?.format ?? null,
-          doc.original?.bytes ?? null,
-          doc.original?.filename ?? null,
-        ),
+        .bind(tenantId, `[${group.join(",")}]`),
     );
-    // A new version makes the previous in-progress version's vector set stale: mark it in the same step.
-    const marks = documents.map((doc) =>
+    // A new version makes the previous in-progress version's vector set stale: mark it in the same
+    // batch, after the rows moved on (a set still current or active is spared, so unchanged documents are too).
+    const marks = idGroups.map((group) =>
       this.db
-        .prepare(`UPDATE vector_sets AS s SET stale_at = COALESCE(s.stale_at, ${now}) WHERE s.tenant_id = ?1 AND s.document_id = ?2 AND s.stale_at IS NULL AND NOT EXISTS (${liveSetSql})`)
-        .bind(tenantId, doc.id),
+        .prepare(
+          `UPDATE vector_sets AS s SET stale_at = COALESCE(s.stale_at, ${now})
+           WHERE s.tenant_id = ?1 AND s.document_id IN (SELECT value FROM json_each(?2)) AND s.stale_at IS NULL AND NOT EXISTS (${liveSetSql})`,
+        )
+        .bind(tenantId, group),
     );
-    const batched = await this.db.batch<{ version: number; incarnation: string }>([...priorOriginals, ...upserts.flatMap((upsert, index) => [upsert, marks[index]!])]);
-    const prior = new Map(
-      batched.slice(0, priorOriginals.length).flatMap((result) => (result.results as unknown as { id: string; original_key: string }[]).map((row) => [row.id, row.original_key] as const)),
+    const batched = await this.db.batch<{ id: string; version: number; incarnation: string; original_key: string }>([...priorOriginals, ...upserts, ...marks]);
+    const prior = new Map(batched.slice(0, priorOriginals.length).flatMap((result) => result.results.map((row) => [row.id, row.original_key] as const)));
+    const stored = new Map(
+      batched.slice(priorOriginals.length, priorOriginals.length + upserts.length).flatMap((result) => result.results.map((row) => [row.id, row] as const)),
     );
-    const results = batched.slice(priorOriginals.length).filter((_, index) => index % 2 === 0);
-    const outcomes: (SaveOutcome | undefined)[] = results.map((result, index) => {
-      const row = result.results[0];
+    const outcomes: (SaveOutcome | undefined)[] = documents.map((doc) => {
+      const row = stored.get(doc.id);
       if (!row) return undefined;
-      const doc = documents[index]!;
       const replaced = prior.get(doc.id);
       return {
         kind: "stored",
