@@ -41,7 +41,7 @@ import type { Embedder } from "../ports/embedder.js";
 import type { Reranker } from "../ports/reranker.js";
 import type { VectorIndex } from "../ports/vector-index.js";
 import type { IndexGuard } from "./index-guard.js";
-import { requireRerankModel, type IndexSettings } from "./index-settings.js";
+import { requireRerankModel, type IndexSettings, type SearchSettings } from "./index-settings.js";
 import { elapsedMs } from "./timing.js";
 import type { Logger } from "./logger.js";
 import { hydrateMatches } from "./search/hydrate-matches.js";
@@ -140,20 +140,29 @@ export class SearchService {
       this.deps.log?.warn("search.degraded", { leg: "vector", tenant_id: request.tenantId, detail: describe(error) });
       return [];
     });
+    // The index's settings are read alongside the legs, costing no extra latency;
+    // but after the keyword query, not before it: D1 answers one query at a
+    // time, and the leg should not queue behind a read fusion needs only later.
+    let settingsRead: Promise<SearchSettings> | undefined;
+    const readSettings = () => (settingsRead ??= this.deps.settings.get(request.tenantId));
     // See the file comment: in hybrid mode the keyword leg starts once the embedding is in.
     const keywordLeg =
       request.mode === "vector"
         ? Promise.resolve<ScoredChunk[]>([])
         : (vectorLeg?.embedded ?? Promise.resolve()).then(async () => {
             const started = performance.now();
+            const leg = runKeywordLeg(this.deps, request, poolSize);
+            // Handled when awaited below; this branch only keeps an early failure from counting as unhandled.
+            readSettings().catch(() => undefined);
             try {
-              return await runKeywordLeg(this.deps, request, poolSize);
+              return await leg;
             } finally {
               timings.keyword_ms = elapsedMs(started);
             }
           });
-    // The index's settings are read alongside the legs, costing no extra latency.
-    const [keyword, matches, settings] = await Promise.all([keywordLeg, vectorMatches, this.deps.settings.get(request.tenantId)]);
+    if (request.mode === "vector") readSettings().catch(() => undefined);
+    const [keyword, matches] = await Promise.all([keywordLeg, vectorMatches]);
+    const settings = await readSettings();
     if (vectorLeg) Object.assign(timings, vectorLeg.timings);
 
     const hydrateStarted = performance.now();
