@@ -45,5 +45,6 @@ export function distinctRounds<T>(items: readonly T[], documentKey: (item: T) =>
 
 /** The key that tells documents apart (tenant and id). */
 export function documentKeyOf(ref: { tenantId: string; documentId: string }): string {
-  return JSON.stringify([ref.tenantId, ref.documentId]);
+  // Length-prefixed, so distinct pairs never share a key (and cheaper than JSON for every row of a batch).
+  return `${ref.tenantId.length}:${ref.tenantId}:${ref.documentId}`;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../seeded-random.js";
 import { contentWords, countTokens, wordSpans, words } from "./tokenize.js";
 
 describe("words", () => {
@@ -28,6 +29,23 @@ describe("countTokens", () => {
   });
   it("is zero for blank text", () => {
     expect(countTokens("  \n ")).toBe(0);
+  });
+  it("counts exactly the tokens of its defining pattern, whatever the script", () => {
+    // The definition: runs of letters and digits, or one other non-space character;
+    // a run costs one token per 6 UTF-16 units beyond its first 8.
+    const reference = (text: string) => {
+      let count = 0;
+      for (const match of text.matchAll(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)) count += match[0].length > 8 ? 1 + Math.ceil((match[0].length - 8) / 6) : 1;
+      return count;
+    };
+    const pieces = ["a", "Z", "7", "é", "e\u0301", "ß", "ø", "Ж", "中", "文", "٣", "😀", "𝒳", "\ud800", "\udc00", " ", "\n", "\t", "\u00a0", "\u2028", "\u3000", "\ufeff", ",", ".", "-", "'", "’", "_", "#", "`", "€", "½"];
+    const random = seededRandom(11);
+    for (let n = 0; n < 2_000; n++) {
+      let text = "";
+      const length = Math.floor(random() * 40);
+      for (let i = 0; i < length; i++) text += random() < 0.5 ? "abcdefghij".repeat(1 + Math.floor(random() * 3)).slice(0, 1 + Math.floor(random() * 25)) : pieces[Math.floor(random() * pieces.length)];
+      expect(countTokens(text), JSON.stringify(text)).toBe(reference(text));
+    }
   });
 });
 

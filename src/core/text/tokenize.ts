@@ -4,7 +4,6 @@
  */
 
 const wordPattern = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
-const tokenPattern = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
 
 /** Lower-cased words (letters and digits), in order. Apostrophe suffixes stay attached ("don't"). */
 export function words(text: string): string[] {
@@ -35,12 +34,46 @@ export function wordSpans(text: string): WordSpan[] {
  * margin below a model's hard limit.
  */
 export function countTokens(text: string): number {
+  // Tokens are runs of letters and digits (\p{L}, \p{N}) and single other
+  // non-space characters (the matches of /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu),
+  // found by a scan: chunking counts every sentence, and matching that regex
+  // (a match object per token) was ~2.6× slower.
   let count = 0;
-  for (const match of text.matchAll(tokenPattern)) {
-    const length = match[0].length;
-    count += length > 8 ? 1 + Math.ceil((length - 8) / 6) : 1;
+  let run = 0;
+  for (let i = 0; i < text.length; ) {
+    const code = text.charCodeAt(i);
+    let kind: number;
+    let width = 1;
+    if (code < 128) kind = asciiKinds[code]!;
+    else {
+      if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) width = 2;
+      const character = width === 2 ? text.slice(i, i + 2) : text[i]!;
+      kind = letterOrNumber.test(character) ? word : space.test(character) ? blank : other;
+    }
+    if (kind === word) run += width;
+    else {
+      if (run > 0) count += runTokens(run);
+      run = 0;
+      if (kind === other) count += 1;
+    }
+    i += width;
   }
-  return count;
+  return run > 0 ? count + runTokens(run) : count;
+}
+
+const blank = 0;
+const word = 1;
+const other = 2;
+const letterOrNumber = /^[\p{L}\p{N}]$/u;
+const space = /^\s$/u;
+const asciiKinds = Uint8Array.from({ length: 128 }, (_, code) => {
+  const character = String.fromCharCode(code);
+  return letterOrNumber.test(character) ? word : space.test(character) ? blank : other;
+});
+
+/** Tokens of a run of `length` letters and digits (UTF-16 units): long words split into pieces. */
+function runTokens(length: number): number {
+  return length > 8 ? 1 + Math.ceil((length - 8) / 6) : 1;
 }
 
 /** Common English function words; removed from keyword queries and answer scoring. */
