@@ -33,6 +33,7 @@ import { projectRoot } from "./lib/bench-server.js";
 import { collectionExists, loadCollection } from "./lib/collection.js";
 import { runEmbedderPhase, type EmbedderPhase } from "./lib/embedder-phase.js";
 import { vectorScanFigures } from "./lib/external-figures.js";
+import { D1Floor } from "./lib/d1-floor.js";
 import { Fts5Reference, loadBetterSqlite } from "./lib/fts5-reference.js";
 import { formatMs, summarize, timeRepeated } from "./lib/latency.js";
 import { createPhaseRunner } from "./lib/quiet-phase.js";
@@ -159,6 +160,8 @@ async function main(): Promise<void> {
     },
   });
   log(`   server output: ${server.logFile} (deleted at the end unless a phase fails)`);
+  // The bare steps beside it (bench/lib/d1-floor.ts): what this runtime allows at best.
+  const floor = await D1Floor.start(join(projectRoot, "migrations"));
   const sizes: SizeResult[] = [];
   let failed = false;
   try {
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
             oramaMax: options.oramaMax,
             primeQueryEmbeddings: options.queryCache,
             fts5,
+            floor,
             log,
             note,
           },
@@ -196,6 +200,7 @@ async function main(): Promise<void> {
     throw error;
   } finally {
     await server.stop();
+    await floor.close();
     if (failed) log(`(server output kept: ${server.logFile})`);
   }
   const sqliteVersion = fts5.sqliteVersion;

@@ -36,7 +36,7 @@ const rowsPerTransaction = 100;
 // Copied from src/adapters/cloudflare/d1-document-store.ts (visibleChunkColumns, visibleJoin, keywordSearch).
 const visibleChunkColumns = "c.id AS chunk_id, c.document_id, c.seq, COALESCE(d.title, '') AS title, c.heading, c.text, d.source_url, d.metadata";
 const visibleJoin = "JOIN documents d ON d.tenant_id = c.tenant_id AND d.id = c.document_id AND d.active_version = c.version";
-const keywordSql = (withCandidateLimit: boolean) =>
+export const keywordSql = (withCandidateLimit: boolean) =>
   `WITH ranked AS (SELECT rowid AS rid, bm25(chunks_fts, 0, ?, ?, ?) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score${withCandidateLimit ? " LIMIT ?" : ""})
    SELECT ${visibleChunkColumns}, ranked.score AS bm25
    FROM ranked
@@ -45,6 +45,12 @@ const keywordSql = (withCandidateLimit: boolean) =>
    WHERE +c.tenant_id = ?
    ORDER BY ranked.score
    LIMIT ?`;
+
+/** The MATCH expression the service sends for `query` (null: no searchable word). */
+export function referenceMatch(query: string): string | null {
+  const ftsQuery = buildFtsQuery(query);
+  return ftsQuery === null ? null : tenantScopedFtsMatch(referenceTenant, ftsQuery);
+}
 
 export interface ReferenceHit {
   chunk_id: string;
@@ -127,9 +133,8 @@ export class Fts5Reference {
 
   /** The keyword leg's SQLite work for `query`: the best `limit` visible chunks, bm25 ascending (better first). */
   search(query: string, limit: number): ReferenceHit[] {
-    const ftsQuery = buildFtsQuery(query);
-    if (ftsQuery === null) return [];
-    const match = tenantScopedFtsMatch(referenceTenant, ftsQuery);
+    const match = referenceMatch(query);
+    if (match === null) return [];
     const { title, heading, text } = this.weights;
     const candidates = Math.max(200, limit * 10);
     let rows = this.limited.all(title, heading, text, match, candidates, referenceTenant, limit) as ReferenceHit[];

@@ -5,15 +5,18 @@
  * keyword only — with raw SQLite FTS5 (and Orama, up to `oramaMax`) run
  * in-process after each keyword request on the same query, and finally time
  * FTS5's 'rebuild' over the same rows in a fresh D1 (the raw indexing rate
- * the ingest is compared with).
+ * the ingest is compared with). With a D1 floor (d1-floor.ts), the same
+ * documents also go through the bare steps, and the keyword SQL runs as bare
+ * D1 calls beside raw FTS5: what this runtime allows at best.
  */
 import { join } from "node:path";
 import type { BatchLogSummary } from "./batch-calls.js";
 import { projectRoot } from "./bench-server.js";
 import { countedIngest } from "./counted-ingest.js";
-import type { Fts5Reference } from "./fts5-reference.js";
+import type { D1Floor, FloorIngest } from "./d1-floor.js";
+import { referenceMatch, type Fts5Reference } from "./fts5-reference.js";
 import { timeFtsIndexing, type FtsIndexTiming } from "./fts-index-timing.js";
-import { formatMs, type LatencySummary } from "./latency.js";
+import { formatMs, summarize, type LatencySummary } from "./latency.js";
 import { buildOrama } from "./orama-reference.js";
 import type { PhaseRunner } from "./quiet-phase.js";
 import type { ReferenceChunk } from "./reference-chunks.js";
@@ -37,6 +40,8 @@ export interface SizeResult {
   fts5: LatencySummary;
   orama?: { insertSeconds: number; heapMB: number; search: LatencySummary };
   rebuild?: FtsIndexTiming;
+  /** The bare steps (d1-floor.ts): the same documents' ingest, and the keyword SQL as bare D1 calls with raw FTS5 timed right after each. */
+  floor?: { ingest: FloorIngest; keyword: LatencySummary; keywordFts5: LatencySummary; otherCores: { ingest?: number; keyword?: number } };
   otherCores: { ingest?: number; hybrid?: number; vector?: number; keyword?: number };
 }
 
@@ -53,6 +58,8 @@ export interface SizeContext {
   /** Embed every query once before the timed passes (the server's query-embedding LRU then serves them). */
   primeQueryEmbeddings: boolean;
   fts5: Fts5Reference;
+  /** The bare-steps floor (absent: not measured). */
+  floor?: D1Floor;
   log: (line: string) => void;
   note: (line: string) => void;
 }
@@ -137,6 +144,38 @@ export async function runSize(
       ` | other processes ${fmtCores(keywordOther)} cores`,
   );
 
+  let floor: SizeResult["floor"];
+  if (ctx.floor) {
+    const d1Floor = ctx.floor;
+    const [floorIngest, floorIngestOther] = await phases.withContention(() => d1Floor.ingest(step.newDocuments));
+    log(
+      `   bare steps (d1-floor.ts): ${fmtInt(floorIngest.documents)} docs in ${floorIngest.seconds.toFixed(1)} s: ${(floorIngest.documents / floorIngest.seconds).toFixed(0)} chunks/s` +
+        ` | other processes ${fmtCores(floorIngestOther)} cores`,
+    );
+    const options = { weights: ctx.columnWeights, candidates: Math.max(200, ctx.keywordPool * 10), limit: ctx.keywordPool };
+    const [bare, bareOther] = await phases.withContention(
+      async () => {
+        const bareMs: number[] = [];
+        const rawMs: number[] = [];
+        for (const [index, query] of [...ctx.queries.slice(-ctx.warmup), ...ctx.queries].entries()) {
+          const match = referenceMatch(query);
+          if (match === null) continue;
+          const call = await d1Floor.keyword(match, options);
+          const started = performance.now();
+          ctx.fts5.search(query, ctx.keywordPool);
+          const raw = performance.now() - started;
+          if (index < Math.min(ctx.warmup, ctx.queries.length)) continue;
+          bareMs.push(call.ms);
+          rawMs.push(raw);
+        }
+        return { keyword: summarize(bareMs), keywordFts5: summarize(rawMs) };
+      },
+      { repeatable: true },
+    );
+    log(`   bare D1 keyword calls (whole ms, in a worker) ${ms(bare.keyword)} | raw FTS5 right after each ${ms(bare.keywordFts5)} | other processes ${fmtCores(bareOther)} cores`);
+    floor = { ingest: floorIngest, ...bare, otherCores: { ingest: floorIngestOther, keyword: bareOther } };
+  }
+
   await phases.quietMachine();
   let rebuild: FtsIndexTiming | undefined;
   try {
@@ -160,6 +199,7 @@ export async function runSize(
     fts5,
     ...(keyword.references.orama && oramaBuild ? { orama: { ...oramaBuild, search: keyword.references.orama } } : {}),
     ...(rebuild ? { rebuild } : {}),
+    ...(floor ? { floor } : {}),
     otherCores: { ingest: ingestOther, hybrid: hybridOther, vector: vectorOther, keyword: keywordOther },
   };
 }

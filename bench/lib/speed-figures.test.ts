@@ -29,6 +29,7 @@ function sizeResult(size: number, calls: boolean): SizeResult {
     keywordOnly: { http: flat(5), stages: stages(3, 3, 0), empty: 0 },
     fts5: flat(2),
     rebuild: { rows: size, rebuildSeconds: size / 100_000 },
+    floor: { ingest: { documents: size, seconds: size / 8_000 }, keyword: flat(3), keywordFts5: flat(2.5), otherCores: {} },
     otherCores: {},
   };
 }
@@ -79,8 +80,11 @@ describe("speed figures", () => {
     const json = buildSpeedJson(speedJsonInput(run));
     expect(json.hybrid["1000"]).toEqual({ http_p50_ms: 8, keyword_ms: 3, vector_ms: 4, total_ms: 6, floor_ms: 5, vs_floor: 1.6 });
     expect(json.keyword_vs_fts5["1000"]).toBe(1.5);
+    expect(json.ingest["1000"]).toEqual({ chunks_per_s: 500, vs_fts5_rebuild: 0.005, floor_chunks_per_s: 8000, floor_vs_fts5_rebuild: 0.08 });
+    expect(json.bare_d1_keyword_vs_fts5["1000"]).toBe(1.2);
     const report = renderSpeedReport(run, context);
-    expect(report).toContain("| 1,000 | 500 | 0.0050× | 8.00 ms | 5.00 ms | 1.60× | 1.50× | 3.00× | 0.9950 |");
+    expect(report).toContain("| 1,000 | 500 | 0.0050× | 0.0800× | 8.00 ms | 5.00 ms | 1.60× | 1.50× | 1.20× | 3.00× | 0.9950 |");
+    expect(report).toContain("| 1,000 | 3.00 ms | 3.00 ms | 2.50 ms | 2.50 ms | 1.20× | 1.20× | – |");
     expect(report).toContain("Remote binding calls per 1,000 chunks: n/a (0 of 1 `queue.batch` lines carry a `calls` field)");
     expect(report).toContain("in-process index.query p50");
     expect(report).toContain("service `vector_ms` p50 (via binding)");

@@ -37,6 +37,9 @@ export function sizeFigures(result: SizeResult, scan: VectorScanResult | undefin
     plainLoopP50: vector ? vector.plain_p50_ms : null,
     vectorSpeedup: vector ? vector.speedup : null,
     vectorRecallAt10: vector ? vector.recall_at_10 : null,
+    floorIngestChunksPerS: result.floor ? result.floor.ingest.documents / result.floor.ingest.seconds : null,
+    bareKeywordP50: result.floor && Number.isFinite(result.floor.keyword.p50) ? result.floor.keyword.p50 : null,
+    bareKeywordFts5P50: result.floor && Number.isFinite(result.floor.keywordFts5.p50) ? result.floor.keywordFts5.p50 : null,
   };
 }
 

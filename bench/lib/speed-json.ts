@@ -2,16 +2,19 @@
  * The speed benchmark's figures in the JSON shape issue 9 fixes, so runs can
  * be compared by machine:
  *
- *   {"ingest": {"<size>": {"chunks_per_s", "vs_fts5_rebuild"}},
+ *   {"ingest": {"<size>": {"chunks_per_s", "vs_fts5_rebuild", "floor_chunks_per_s", "floor_vs_fts5_rebuild"}},
  *    "calls_per_1000_chunks": {"ai", "vectorize", "d1"},
  *    "embedder": {"model", "texts_per_s", "speedup_vs_pure_js", "search_p95_ms_during_ingest"},
  *    "hybrid": {"<size>": {"http_p50_ms", "keyword_ms", "vector_ms", "total_ms", "floor_ms", "vs_floor"}},
  *    "vector_vs_plain_loop": {"<size>": {"speedup", "recall_at_10"}},
- *    "keyword_vs_fts5": {"<size>": r}}
+ *    "keyword_vs_fts5": {"<size>": r},
+ *    "bare_d1_keyword_vs_fts5": {"<size>": r}}
  *
  * `vs_fts5_rebuild` and `speedup` are rates over the reference's (higher is
  * better); `vs_floor` and `keyword_vs_fts5` are our time over the
- * reference's (lower is better). A figure that was not measured (a phase
+ * reference's (lower is better). The `floor_…` and `bare_d1_…` figures are
+ * the bare steps of bench/lib/d1-floor.ts in the same run: the best this
+ * runtime allows for the two ratios next to them. A figure that was not measured (a phase
  * skipped or failed, older server code without call counts) is null; the
  * keys are always there. Pure.
  */
@@ -37,6 +40,11 @@ export interface SizeFigures {
   plainLoopP50: number | null;
   vectorSpeedup: number | null;
   vectorRecallAt10: number | null;
+  /** The bare steps' ingestion rate (d1-floor.ts). */
+  floorIngestChunksPerS: number | null;
+  /** The keyword SQL as bare D1 calls (whole ms, p50), and raw FTS5 timed right after each. */
+  bareKeywordP50: number | null;
+  bareKeywordFts5P50: number | null;
 }
 
 export interface EmbedderJsonInput {
@@ -55,12 +63,13 @@ export interface SpeedJsonInput {
 type N = number | null;
 
 export interface SpeedJson {
-  ingest: Record<string, { chunks_per_s: N; vs_fts5_rebuild: N }>;
+  ingest: Record<string, { chunks_per_s: N; vs_fts5_rebuild: N; floor_chunks_per_s: N; floor_vs_fts5_rebuild: N }>;
   calls_per_1000_chunks: { ai: N; vectorize: N; d1: N };
   embedder: { model: string | null; texts_per_s: N; speedup_vs_pure_js: N; search_p95_ms_during_ingest: N };
   hybrid: Record<string, { http_p50_ms: N; keyword_ms: N; vector_ms: N; total_ms: N; floor_ms: N; vs_floor: N }>;
   vector_vs_plain_loop: Record<string, { speedup: N; recall_at_10: N }>;
   keyword_vs_fts5: Record<string, N>;
+  bare_d1_keyword_vs_fts5: Record<string, N>;
 }
 
 /** `value` rounded to `decimals`, or null when it is missing or not finite. */
@@ -91,6 +100,8 @@ export function buildSpeedJson(input: SpeedJsonInput): SpeedJson {
     ingest: bySize((f) => ({
       chunks_per_s: rounded(f.ingestChunksPerS, 1),
       vs_fts5_rebuild: rounded(ratio(f.ingestChunksPerS, f.fts5RebuildRowsPerS), 5),
+      floor_chunks_per_s: rounded(f.floorIngestChunksPerS, 1),
+      floor_vs_fts5_rebuild: rounded(ratio(f.floorIngestChunksPerS, f.fts5RebuildRowsPerS), 5),
     })),
     calls_per_1000_chunks: { ai: rounded(calls?.ai, 2), vectorize: rounded(calls?.vectorize, 2), d1: rounded(calls?.d1, 2) },
     embedder: {
@@ -112,5 +123,6 @@ export function buildSpeedJson(input: SpeedJsonInput): SpeedJson {
     }),
     vector_vs_plain_loop: bySize((f) => ({ speedup: rounded(f.vectorSpeedup, 3), recall_at_10: rounded(f.vectorRecallAt10, 4) })),
     keyword_vs_fts5: bySize((f) => rounded(ratio(f.keywordOnlyP50, f.fts5QueryP50), 3)),
+    bare_d1_keyword_vs_fts5: bySize((f) => rounded(ratio(f.bareKeywordP50, f.bareKeywordFts5P50), 3)),
   };
 }
