@@ -121,7 +121,22 @@ export interface CompositionOptions {
   calls?: BindingCallCounter;
 }
 
-/** Picks the adapters for `env`. Cheap: no I/O except, in local mode, one D1 read. */
+/**
+ * The local database's instance id (written once by the first migration, never
+ * changed), read once per isolate and database: every request and queue batch
+ * builds its adapters, and a D1 round trip each time was a tenth of a batch's.
+ */
+const instanceIds = new WeakMap<D1Database, string>();
+async function localInstanceId(database: D1Database, store: D1DocumentStore): Promise<string> {
+  // The value, not a promise: a read cancelled with its request must not leave later requests waiting.
+  const known = instanceIds.get(database);
+  if (known !== undefined) return known;
+  const id = (await store.getSetting("instance_id")) ?? "default";
+  instanceIds.set(database, id);
+  return id;
+}
+
+/** Picks the adapters for `env`. Cheap: no I/O except, in local mode, one D1 read per isolate. */
 export async function createAdapters(env: Env, options: CompositionOptions = {}): Promise<Adapters> {
   const mode = modeOf(env);
   const config = readConfig(env, mode);
@@ -142,7 +157,7 @@ export async function createAdapters(env: Env, options: CompositionOptions = {})
     ai = new LocalAi(service);
     // The local vector index belongs to this D1 database: a fresh local
     // database (or test file) starts with a fresh vector index.
-    const instanceId = (await store.getSetting("instance_id")) ?? "default";
+    const instanceId = await localInstanceId(env.DB, store);
     indexKey = `local-${instanceId}`;
     vectors = new LocalVectorizeIndex(service, indexKey);
     prepare = async (info) => {

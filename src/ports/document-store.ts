@@ -153,7 +153,7 @@ export interface ListPage {
 }
 
 export interface DocumentStore {
-  /** Stores documents (all or none) and reports per document whether it must be queued. */
+  /** Stores documents (all or none) and reports per document whether it must be queued. Their ids are distinct (callers reject repeats). */
   saveDocuments(tenantId: string, documents: DocumentInput[]): Promise<SaveOutcome[]>;
   getDocument(tenantId: string, id: string): Promise<DocumentRecord | null>;
   listDocuments(tenantId: string, options: { limit: number; after?: string; status?: DocumentStatus }): Promise<ListPage>;

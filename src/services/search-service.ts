@@ -143,6 +143,8 @@ export class SearchService {
     // The index's settings are read alongside the legs, costing no extra latency;
     // but after the keyword query, not before it: D1 answers one query at a
     // time, and the leg should not queue behind a read fusion needs only later.
+    // (With keyword expansion, the leg's second query may queue behind it.) A
+    // failed read surfaces once both legs have settled.
     let settingsRead: Promise<SearchSettings> | undefined;
     const readSettings = () => (settingsRead ??= this.deps.settings.get(request.tenantId));
     // See the file comment: in hybrid mode the keyword leg starts once the embedding is in.

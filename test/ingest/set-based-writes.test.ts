@@ -144,6 +144,25 @@ describe("set-based batch writes", () => {
     for (const round of rounds) expect(new Set(round.map((i) => keys[i])).size).toBe(round.length);
   });
 
+  it("stores a large, escape-heavy document (bound as plain values, not JSON) intact", async () => {
+    const tenant = "sbw-large";
+    await env.DB.prepare("INSERT INTO tenants (id, name) VALUES (?, ?)").bind(tenant, tenant).run();
+    const store = new D1DocumentStore(env.DB);
+    // ~900 KB that JSON escaping more than doubles (quotes, backslashes, control characters).
+    const heavy = '"\\\u0001 '.repeat(180_000);
+    const documents: DocumentInput[] = [
+      { id: "small", title: null, format: "text", sourceUrl: null, metadata: {}, content: "small one", contentHash: "s" },
+      { id: "heavy", title: "Heavy", format: "markdown", sourceUrl: null, metadata: { k: "v" }, content: heavy, contentHash: "h" },
+    ];
+    const outcomes = await store.saveDocuments(tenant, documents);
+    expect(outcomes.map((o) => [o.kind, o.id, o.version])).toEqual([["stored", "small", 1], ["stored", "heavy", 1]]);
+    const row = await env.DB.prepare("SELECT title, format, metadata, content FROM documents WHERE tenant_id = ? AND id = 'heavy'").bind(tenant).first<{ content: string }>();
+    expect(row).toEqual({ title: "Heavy", format: "markdown", metadata: '{"k":"v"}', content: heavy });
+    // Posted again with new content, it becomes version 2 the same way.
+    const again = await store.saveDocuments(tenant, [{ ...documents[1]!, content: `${heavy}!`, contentHash: "h2" }]);
+    expect(again.map((o) => [o.kind, o.version])).toEqual([["stored", 2]]);
+  });
+
   for (const seed of [1, 2, 3]) {
     it(`a batch call leaves the same rows as the same calls item by item (random scenario ${seed})`, async () => {
       const batched = `sbw-batched-${seed}`;

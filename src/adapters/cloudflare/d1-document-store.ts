@@ -99,8 +99,8 @@ export class D1DocumentStore implements DocumentStore {
   async saveDocuments(tenantId: string, documents: DocumentInput[]): Promise<SaveOutcome[]> {
     if (documents.length === 0) return [];
     // Set-based, like the queue batch's writes: the documents travel as JSON
-    // parameters (packed under D1's statement size), so a 100-document post is
-    // a handful of statements in one atomic batch, not two per document.
+    // parameters (packed to ≤ 90,000 bytes each), so a 100-document post is a
+    // handful of statements in one atomic batch, not two per document.
     // Ids are distinct within a call (the service rejects repeats), so rows
     // returned by RETURNING are matched to documents by id.
     const ids = documents.map((doc) => JSON.stringify(doc.id));
@@ -116,43 +116,57 @@ export class D1DocumentStore implements DocumentStore {
     // New content → insert or bump the version; same content → no row returned.
     // A new row gets a fresh incarnation; a new version keeps the row's.
     // A PDF's row has format 'text' (its text layer) and original_format 'pdf' (see migrations/0006).
-    const rows = documents.map((doc) =>
-      JSON.stringify([
-        doc.id,
-        doc.title,
-        doc.format === "pdf" ? "text" : doc.format,
-        doc.sourceUrl,
-        JSON.stringify(doc.metadata),
-        doc.content,
-        doc.contentHash,
-        newIncarnation(),
-        doc.original?.key ?? null,
-        doc.original?.format ?? null,
-        doc.original?.bytes ?? null,
-        doc.original?.filename ?? null,
-      ]),
-    );
+    const values = documents.map((doc) => [
+      doc.id,
+      doc.title,
+      doc.format === "pdf" ? "text" : doc.format,
+      doc.sourceUrl,
+      JSON.stringify(doc.metadata),
+      doc.content,
+      doc.contentHash,
+      newIncarnation(),
+      doc.original?.key ?? null,
+      doc.original?.format ?? null,
+      doc.original?.bytes ?? null,
+      doc.original?.filename ?? null,
+    ]);
+    const upsertSql = (rows: string) =>
+      `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status, incarnation,
+                              original_key, original_format, original_bytes, original_name)
+       ${rows}
+       ON CONFLICT (tenant_id, id) DO UPDATE SET
+         title = excluded.title, format = excluded.format, source_url = excluded.source_url,
+         metadata = excluded.metadata, content = excluded.content, content_hash = excluded.content_hash,
+         original_key = excluded.original_key, original_format = excluded.original_format,
+         original_bytes = excluded.original_bytes, original_name = excluded.original_name,
+         version = documents.version + 1, status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
+       WHERE documents.content_hash <> excluded.content_hash
+       RETURNING id, version, incarnation`;
+    // Documents of up to ~90 KB as JSON travel together (`WHERE true`: SQLite's rule for an
+    // upsert whose rows come from a SELECT); a larger one binds its fields itself, so its
+    // content is one plain value (D1 allows 2 MB per value, and JSON escaping can double it).
+    const packed: string[] = [];
+    const alone: (string | number | null)[][] = [];
+    for (const row of values) {
+      const json = JSON.stringify(row);
+      if (utf8Length(json) > maxRowsJsonBytes) alone.push(row);
+      else packed.push(json);
+    }
     const field = (index: number) => `json_extract(r.value, '$[${index}]')`;
-    // `WHERE true`: SQLite's rule for an upsert whose rows come from a SELECT.
-    const upserts = packRows(rows, maxRowsJsonBytes).map((group) =>
-      this.db
-        .prepare(
-          `INSERT INTO documents (tenant_id, id, title, format, source_url, metadata, content, content_hash, version, status, incarnation,
-                                  original_key, original_format, original_bytes, original_name)
-           SELECT ?1, ${field(0)}, ${field(1)}, ${field(2)}, ${field(3)}, ${field(4)}, ${field(5)}, ${field(6)}, 1, 'queued', ${field(7)},
-                  ${field(8)}, ${field(9)}, ${field(10)}, ${field(11)}
-           FROM json_each(?2) AS r WHERE true
-           ON CONFLICT (tenant_id, id) DO UPDATE SET
-             title = excluded.title, format = excluded.format, source_url = excluded.source_url,
-             metadata = excluded.metadata, content = excluded.content, content_hash = excluded.content_hash,
-             original_key = excluded.original_key, original_format = excluded.original_format,
-             original_bytes = excluded.original_bytes, original_name = excluded.original_name,
-             version = documents.version + 1, status = 'queued', error = NULL, attempts = 0, updated_at = ${now}
-           WHERE documents.content_hash <> excluded.content_hash
-           RETURNING id, version, incarnation`,
-        )
-        .bind(tenantId, `[${group.join(",")}]`),
-    );
+    const upserts = [
+      ...packRows(packed, maxRowsJsonBytes).map((group) =>
+        this.db
+          .prepare(
+            upsertSql(`SELECT ?1, ${field(0)}, ${field(1)}, ${field(2)}, ${field(3)}, ${field(4)}, ${field(5)}, ${field(6)}, 1, 'queued', ${field(7)},
+                              ${field(8)}, ${field(9)}, ${field(10)}, ${field(11)}
+                       FROM json_each(?2) AS r WHERE true`),
+          )
+          .bind(tenantId, `[${group.join(",")}]`),
+      ),
+      ...alone.map((row) =>
+        this.db.prepare(upsertSql("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued', ?9, ?10, ?11, ?12, ?13)")).bind(tenantId, ...row),
+      ),
+    ];
     // A new version makes the previous in-progress version's vector set stale: mark it in the same
     // batch, after the rows moved on (a set still current or active is spared, so unchanged documents are too).
     const marks = idGroups.map((group) =>
@@ -790,7 +804,7 @@ function placeholders(count: number): string {
   return Array.from({ length: count }, () => "?").join(", ");
 }
 
-/** Bytes of JSON rows one statement carries (D1: 100 KB per statement). */
+/** Bytes of JSON rows one statement binds: a conservative bound that keeps every statement small (D1 allows 100 KB of SQL and 2 MB per value). */
 const maxRowsJsonBytes = 90_000;
 /** Statements per db.batch() call. */
 const maxStatementsPerBatch = 500;
