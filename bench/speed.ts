@@ -72,6 +72,13 @@ function git(args: string[]): string {
 }
 
 /** The speed corpus (one chunk per document) and the queries, from SciFact or synthetic text. */
+/** The service's compatibility date (wrangler.toml), for the floor's worker. */
+function wranglerCompatibilityDate(): string {
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(projectRoot, "wrangler.toml"), "utf8"))?.[1];
+  if (!date) throw new Error("compatibility_date not found in wrangler.toml");
+  return date;
+}
+
 function corpusAndQueries(options: { synthetic: boolean; maxSize: number; queries: number }) {
   if (!options.synthetic && collectionExists(scifactDir)) {
     const collection = loadCollection(scifactDir);
@@ -160,11 +167,13 @@ async function main(): Promise<void> {
     },
   });
   log(`   server output: ${server.logFile} (deleted at the end unless a phase fails)`);
-  // The bare steps beside it (bench/lib/d1-floor.ts): what this runtime allows at best.
-  const floor = await D1Floor.start(join(projectRoot, "migrations"));
+
   const sizes: SizeResult[] = [];
   let failed = false;
+  let floor: D1Floor | undefined;
   try {
+    // The bare steps beside the service (bench/lib/d1-floor.ts): what this runtime allows at best.
+    floor = await D1Floor.start(join(projectRoot, "migrations"), wranglerCompatibilityDate());
     let indexed = 0;
     const allChunks: ReferenceChunk[] = [];
     for (const size of options.sizes) {
@@ -199,8 +208,11 @@ async function main(): Promise<void> {
     failed = true;
     throw error;
   } finally {
-    await server.stop();
-    await floor.close();
+    try {
+      await server.stop();
+    } finally {
+      await floor?.close();
+    }
     if (failed) log(`(server output kept: ${server.logFile})`);
   }
   const sqliteVersion = fts5.sqliteVersion;

@@ -157,14 +157,15 @@ export async function runSize(
       async () => {
         const bareMs: number[] = [];
         const rawMs: number[] = [];
-        for (const [index, query] of [...ctx.queries.slice(-ctx.warmup), ...ctx.queries].entries()) {
+        const warmup = Math.min(ctx.warmup, ctx.queries.length);
+        for (const [index, query] of [...ctx.queries.slice(ctx.queries.length - warmup), ...ctx.queries].entries()) {
           const match = referenceMatch(query);
           if (match === null) continue;
           const call = await d1Floor.keyword(match, options);
           const started = performance.now();
           ctx.fts5.search(query, ctx.keywordPool);
           const raw = performance.now() - started;
-          if (index < Math.min(ctx.warmup, ctx.queries.length)) continue;
+          if (index < warmup) continue;
           bareMs.push(call.ms);
           rawMs.push(raw);
         }

@@ -75,7 +75,7 @@ export function renderSpeedReport(run: SpeedRun, r: ReportContext): string {
   add();
   add(
     "`bare steps`: the same two ratios for the steps no implementation of this design can skip, alone on the same runtime in the same run (bench/lib/d1-floor.ts; sections 2 and 4): " +
-      "the best the service could reach here.",
+      "what the service could reach here at best.",
   );
   add();
   add("| chunks | chunks/s | vs FTS5 rebuild | bare steps vs FTS5 rebuild | hybrid HTTP p50 | floor | vs floor | keyword ÷ FTS5 | bare D1 call ÷ FTS5 | vector speedup | recall@10 |");
@@ -240,7 +240,7 @@ export function renderSpeedReport(run: SpeedRun, r: ReportContext): string {
     add(
       "The bare D1 call: the same SQL with the same parameters as one D1 call from a minimal worker on the same runtime, over the same documents ingested through the bare steps (section 2), " +
         "timed in the worker like `keyword_ms` (whole ms; again without the candidate LIMIT when it left too few rows, as the store does), with raw FTS5 run right after each call on the same query. " +
-        "No implementation that queries D1 from a worker can take less than that call.",
+        "A keyword leg that runs this SQL through D1 from a worker cannot take less than that call.",
     );
     add();
     add("| chunks | bare D1 call p50 | mean | raw FTS5 p50 (same pass) | mean | bare D1 call ÷ FTS5 (p50) | means | other CPU |");
