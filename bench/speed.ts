@@ -25,7 +25,7 @@
  *        default run).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { featureHashingId, featureHashingVector } from "../src/adapters/local/node/models/feature-hashing.js";
@@ -72,13 +72,6 @@ function git(args: string[]): string {
 }
 
 /** The speed corpus (one chunk per document) and the queries, from SciFact or synthetic text. */
-/** The service's compatibility date (wrangler.toml), for the floor's worker. */
-function wranglerCompatibilityDate(): string {
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(projectRoot, "wrangler.toml"), "utf8"))?.[1];
-  if (!date) throw new Error("compatibility_date not found in wrangler.toml");
-  return date;
-}
-
 function corpusAndQueries(options: { synthetic: boolean; maxSize: number; queries: number }) {
   if (!options.synthetic && collectionExists(scifactDir)) {
     const collection = loadCollection(scifactDir);
@@ -173,7 +166,7 @@ async function main(): Promise<void> {
   let floor: D1Floor | undefined;
   try {
     // The bare steps beside the service (bench/lib/d1-floor.ts): what this runtime allows at best.
-    floor = await D1Floor.start(join(projectRoot, "migrations"), wranglerCompatibilityDate());
+    floor = await D1Floor.start(join(projectRoot, "migrations"), join(projectRoot, "wrangler.toml"));
     let indexed = 0;
     const allChunks: ReferenceChunk[] = [];
     for (const size of options.sizes) {

@@ -32,11 +32,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
+import { unstable_readConfig } from "wrangler";
 import { applyMigrations } from "../../scripts/lib/local-server.js";
-import { keywordSql } from "./fts5-reference.js";
+import { keywordSql, referenceTenant } from "./fts5-reference.js";
 
 const script = `
-const tenant = "default";
+const tenant = ${JSON.stringify(referenceTenant)};
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -93,8 +94,9 @@ export class D1Floor {
     private readonly dir: string,
   ) {}
 
-  /** `compatibilityDate`: the service's (wrangler.toml), so both run the same runtime behaviour. */
-  static async start(migrationsDir: string, compatibilityDate: string): Promise<D1Floor> {
+  /** The floor's worker gets the service's compatibility date (from `wranglerConfig`), so both run with the same runtime behaviour. */
+  static async start(migrationsDir: string, wranglerConfig: string): Promise<D1Floor> {
+    const compatibilityDate = unstable_readConfig({ config: wranglerConfig }).compatibility_date;
     const dir = mkdtempSync(join(tmpdir(), "edge-rag-d1-floor-"));
     const miniflare = new Miniflare({
       modules: true,
@@ -137,9 +139,9 @@ export class D1Floor {
    */
   async keyword(match: string, options: { weights: { title: number; heading: number; text: number }; candidates: number; limit: number }): Promise<{ ms: number; hits: number }> {
     const { weights, candidates, limit } = options;
-    const first = await this.post<{ ms: number; hits: number }>("/keyword", { sql: keywordSql(true), params: [weights.title, weights.heading, weights.text, match, candidates, "default", limit] });
+    const first = await this.post<{ ms: number; hits: number }>("/keyword", { sql: keywordSql(true), params: [weights.title, weights.heading, weights.text, match, candidates, referenceTenant, limit] });
     if (first.hits >= limit) return first;
-    const again = await this.post<{ ms: number; hits: number }>("/keyword", { sql: keywordSql(false), params: [weights.title, weights.heading, weights.text, match, "default", limit] });
+    const again = await this.post<{ ms: number; hits: number }>("/keyword", { sql: keywordSql(false), params: [weights.title, weights.heading, weights.text, match, referenceTenant, limit] });
     return { ms: first.ms + again.ms, hits: again.hits };
   }
 
